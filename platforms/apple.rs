@@ -1,0 +1,52 @@
+//! The Apple backend (macOS, iOS and the other Darwin systems).
+//!
+//! Syscalls: `renameatx_np` with `RENAME_EXCL` and `RENAME_SWAP`
+//! (macOS 10.12).
+//!
+//! Guarantees: both flags are atomic on APFS and HFS+. File systems that do
+//! not support them (msdos, some network file systems) answer `ENOTSUP` or
+//! `EINVAL`: rename-without-replace then falls back to the generic
+//! `linkat`+`unlinkat`, and exchange reports the file system's refusal.
+//!
+//! Known OS bug (gnulib `renameatu.c`): macOS 11.2's `RENAME_EXCL` can
+//! succeed when source and destination are the same file; callers compare
+//! `(dev, ino)` before relying on it.
+
+use std::io;
+use std::path::Path;
+
+use rustix::fs::{renameat_with, RenameFlags, CWD};
+use rustix::io::Errno;
+
+/// The name of this backend, as `--version` prints it.
+pub const BACKEND: &str = "apple";
+
+/// This backend has a native rename-without-replace call.
+pub const NATIVE_NOREPLACE: bool = true;
+
+/// Rename `from` to `to` only if `to` does not exist.
+///
+/// # References
+/// - [rename(2) on macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/rename.2.html)
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok("renameatx_np(RENAME_EXCL)"),
+        Err(Errno::NOSYS | Errno::INVAL | Errno::NOTSUP) => {
+            super::posix::rename_noreplace(from, to)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Swap `a` and `b` atomically.
+///
+/// # References
+/// - [rename(2) on macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/rename.2.html)
+pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok("renameatx_np(RENAME_SWAP)"),
+        Err(Errno::NOSYS) => Err(super::unsupported_system()),
+        Err(Errno::INVAL | Errno::NOTSUP) => Err(super::unsupported_fs()),
+        Err(e) => Err(e.into()),
+    }
+}

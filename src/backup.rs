@@ -1,0 +1,168 @@
+//! Backup names, as GNU's `backupfile.c` makes them (`-b`, `--backup`,
+//! `-S`, `VERSION_CONTROL`, `SIMPLE_BACKUP_SUFFIX`).
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+/// Which backups to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Never make backups (`none`, `off`).
+    None,
+    /// `NAME~`, or `NAME` with the chosen suffix (`simple`, `never`).
+    Simple,
+    /// Numbered if numbered backups exist already, simple otherwise
+    /// (`existing`, `nil`).
+    Existing,
+    /// `NAME.~N~` (`numbered`, `t`).
+    Numbered,
+}
+
+const NAMES: &[(&str, Control)] = &[
+    ("none", Control::None),
+    ("off", Control::None),
+    ("simple", Control::Simple),
+    ("never", Control::Simple),
+    ("existing", Control::Existing),
+    ("nil", Control::Existing),
+    ("numbered", Control::Numbered),
+    ("t", Control::Numbered),
+];
+
+/// The valid `CONTROL` words, in the order GNU lists them.
+pub fn control_names() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().map(|(n, _)| *n)
+}
+
+/// Match `word` against the control names as GNU's `argmatch` does: an exact
+/// name, or an unambiguous prefix (prefixes of names meaning the same thing
+/// are not ambiguous).
+pub fn parse_control(word: &str) -> Result<Control, crate::args::BadArg> {
+    crate::args::argmatch(word, NAMES)
+}
+
+/// The suffix for simple backups: `-S`, else `SIMPLE_BACKUP_SUFFIX`, else
+/// `~`. A suffix holding `/` is not used, as in GNU.
+pub fn suffix(option: Option<&OsStr>) -> OsString {
+    let env = std::env::var_os("SIMPLE_BACKUP_SUFFIX");
+    let chosen = option.map(OsStr::to_os_string).or(env);
+    match chosen {
+        Some(s) if !s.is_empty() && !s.as_bytes().contains(&b'/') => s,
+        _ => OsString::from("~"),
+    }
+}
+
+/// The backup name for `file` under `control`; `None` for no backup.
+/// `existing` lists the names in `file`'s directory (only needed for
+/// `Existing` and `Numbered`).
+pub fn backup_name(
+    file: &Path,
+    control: Control,
+    suffix: &OsStr,
+    existing: impl FnOnce() -> Vec<OsString>,
+) -> Option<PathBuf> {
+    let base = file.file_name().unwrap_or(file.as_os_str()).as_bytes();
+    let simple = || {
+        let mut name = file.as_os_str().to_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let numbered = |highest: u64| {
+        let mut name = file.as_os_str().to_os_string().into_vec();
+        name.extend_from_slice(format!(".~{}~", highest + 1).as_bytes());
+        PathBuf::from(OsString::from_vec(name))
+    };
+    match control {
+        Control::None => None,
+        Control::Simple => Some(simple()),
+        Control::Numbered => Some(numbered(highest_number(base, existing()).unwrap_or(0))),
+        Control::Existing => match highest_number(base, existing()) {
+            Some(n) => Some(numbered(n)),
+            None => Some(simple()),
+        },
+    }
+}
+
+/// The highest `N` among names of the form `BASE.~N~`.
+fn highest_number(base: &[u8], names: Vec<OsString>) -> Option<u64> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let rest = name.as_bytes().strip_prefix(base)?.strip_prefix(b".~")?;
+            let digits = rest.strip_suffix(b"~")?;
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+                return None;
+            }
+            std::str::from_utf8(digits).ok()?.parse().ok()
+        })
+        .max()
+}
+
+/// The names in the directory that holds `file`, for numbered backups.
+pub fn list_parent(file: &Path) -> Vec<OsString> {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn simple_and_numbered_names() {
+        let f = Path::new("dir/f");
+        let sfx = OsStr::new("~");
+        assert_eq!(backup_name(f, Control::None, sfx, Vec::new), None);
+        assert_eq!(
+            backup_name(f, Control::Simple, OsStr::new(".bak"), Vec::new),
+            Some("dir/f.bak".into())
+        );
+        assert_eq!(
+            backup_name(f, Control::Numbered, sfx, || names(&["f"])),
+            Some("dir/f.~1~".into())
+        );
+        assert_eq!(
+            backup_name(f, Control::Numbered, sfx, || names(&[
+                "f.~1~", "f.~12~", "f.~9~", "g.~99~", "f.~x~"
+            ])),
+            Some("dir/f.~13~".into())
+        );
+    }
+
+    #[test]
+    fn existing_follows_what_is_there() {
+        let f = Path::new("f");
+        let sfx = OsStr::new("~");
+        assert_eq!(
+            backup_name(f, Control::Existing, sfx, || names(&["f~"])),
+            Some("f~".into())
+        );
+        assert_eq!(
+            backup_name(f, Control::Existing, sfx, || names(&["f.~2~"])),
+            Some("f.~3~".into())
+        );
+    }
+
+    #[test]
+    fn control_words_and_prefixes() {
+        assert_eq!(parse_control("numbered"), Ok(Control::Numbered));
+        assert_eq!(parse_control("num"), Ok(Control::Numbered));
+        assert_eq!(parse_control("t"), Ok(Control::Numbered));
+        assert_eq!(parse_control("o"), Ok(Control::None));
+        assert!(
+            parse_control("n").is_err(),
+            "none/never/nil/numbered: ambiguous"
+        );
+        assert!(parse_control("bogus").is_err());
+    }
+}

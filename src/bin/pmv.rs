@@ -1,0 +1,4 @@
+//! `pmv`: see `pmv --help`.
+fn main() -> std::process::ExitCode {
+    pmv::mv::main()
+}

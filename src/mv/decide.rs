@@ -1,0 +1,279 @@
+//! What to do with one SOURCE → destination pair once both have been
+//! looked at with `lstat`: pure code, no side effects.
+
+use super::cli::{Interactive, Options};
+
+/// The parts of an `lstat` result that the decision needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub dir: bool,
+    pub symlink: bool,
+    pub dev: u64,
+    pub ino: u64,
+    /// Modification time: seconds, nanoseconds.
+    pub mtime: (i64, i64),
+    /// Permission bits (`st_mode & 07777`), for the unwritable prompt.
+    pub mode: u32,
+}
+
+impl Meta {
+    /// Whether `self` and `other` are the same file.
+    pub fn same_file(&self, other: &Meta) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+}
+
+/// Why a move is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `'a' and 'b' are the same file`
+    SameFile,
+    /// `--update=none-fail`: `not replacing 'b'`
+    NotReplacing,
+    /// `cannot overwrite directory 'd' with non-directory`
+    DirWithNonDir,
+    /// `cannot overwrite non-directory 'f' with directory 'd'`
+    NonDirWithDir,
+    /// `will not overwrite just-created 'b' with 'a'`
+    JustCreated,
+}
+
+/// Which question to ask before replacing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// `overwrite 'b'? `
+    Overwrite,
+    /// `replace 'b', overriding mode 0444 (r--r--r--)? `
+    OverrideMode,
+}
+
+/// The decision for one pair whose destination exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Leave both alone and report nothing (`-n`, `--update`).
+    Skip,
+    /// Refuse with a diagnostic; exit status 1.
+    Refuse(Refusal),
+    /// Ask first; then [`Verdict::Replace`] or a declined skip.
+    Ask(Question),
+    /// Replace the destination.
+    Replace,
+}
+
+/// Facts about the destination that are not in its `lstat`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context {
+    /// This same command created the destination.
+    pub just_created: bool,
+    /// The destination is writable by us (symlinks always are).
+    pub writable: bool,
+    /// Standard input is a terminal.
+    pub stdin_tty: bool,
+}
+
+/// Decide, in GNU mv's order, what to do when the destination exists.
+pub fn decide(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
+    match opts.interactive {
+        Interactive::AlwaysSkip => return Verdict::Skip,
+        Interactive::AlwaysNo => return Verdict::Refuse(Refusal::NotReplacing),
+        _ => {}
+    }
+    if src.same_file(dst) && !opts.exchange {
+        return Verdict::Refuse(Refusal::SameFile);
+    }
+    if opts.update_older && !src.dir && dst.mtime >= src.mtime {
+        return Verdict::Skip;
+    }
+    if !opts.exchange {
+        if dst.dir && !src.dir {
+            return Verdict::Refuse(Refusal::DirWithNonDir);
+        }
+        if src.dir && !dst.dir {
+            return Verdict::Refuse(Refusal::NonDirWithDir);
+        }
+    }
+    if ctx.just_created && !dst.dir {
+        return Verdict::Refuse(Refusal::JustCreated);
+    }
+    match opts.interactive {
+        Interactive::AskUser if !ctx.writable => Verdict::Ask(Question::OverrideMode),
+        Interactive::AskUser => Verdict::Ask(Question::Overwrite),
+        Interactive::Unspecified if ctx.stdin_tty && !ctx.writable => {
+            Verdict::Ask(Question::OverrideMode)
+        }
+        _ => Verdict::Replace,
+    }
+}
+
+/// `ls -l`-style permission string of `mode` without the type letter, as
+/// GNU's `strmode` writes it (`r--r--r--`).
+pub fn mode_string(mode: u32) -> String {
+    let mut s = String::with_capacity(9);
+    for (shift, special, lower, upper) in [
+        (6, 0o4000, 's', 'S'),
+        (3, 0o2000, 's', 'S'),
+        (0, 0o1000, 't', 'T'),
+    ] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        let x = bits & 1 != 0;
+        s.push(match (mode & special != 0, x) {
+            (true, true) => lower,
+            (true, false) => upper,
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mv::cli::Target;
+
+    fn opts() -> Options {
+        Options {
+            interactive: Interactive::Unspecified,
+            update_older: false,
+            backup: None,
+            target: Target::Default,
+            verbose: false,
+            strip_trailing_slashes: false,
+            exchange: false,
+            no_copy: false,
+            debug: false,
+            atomic: false,
+            conflict: false,
+        }
+    }
+
+    fn file(ino: u64, mtime: i64) -> Meta {
+        Meta {
+            dir: false,
+            symlink: false,
+            dev: 1,
+            ino,
+            mtime: (mtime, 0),
+            mode: 0o644,
+        }
+    }
+
+    fn dir(ino: u64) -> Meta {
+        Meta {
+            dir: true,
+            ..file(ino, 0)
+        }
+    }
+
+    const W: Context = Context {
+        just_created: false,
+        writable: true,
+        stdin_tty: false,
+    };
+
+    #[test]
+    fn plain_replace() {
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &opts(), W),
+            Verdict::Replace
+        );
+        assert_eq!(decide(&dir(1), &dir(2), &opts(), W), Verdict::Replace);
+    }
+
+    #[test]
+    fn refusals() {
+        let o = opts();
+        assert_eq!(
+            decide(&file(1, 0), &file(1, 0), &o, W),
+            Verdict::Refuse(Refusal::SameFile)
+        );
+        assert_eq!(
+            decide(&file(1, 0), &dir(2), &o, W),
+            Verdict::Refuse(Refusal::DirWithNonDir)
+        );
+        assert_eq!(
+            decide(&dir(1), &file(2, 0), &o, W),
+            Verdict::Refuse(Refusal::NonDirWithDir)
+        );
+        let jc = Context {
+            just_created: true,
+            ..W
+        };
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &o, jc),
+            Verdict::Refuse(Refusal::JustCreated)
+        );
+    }
+
+    #[test]
+    fn no_clobber_and_update() {
+        let mut o = opts();
+        o.interactive = Interactive::AlwaysSkip;
+        assert_eq!(
+            decide(&file(1, 0), &file(1, 0), &o, W),
+            Verdict::Skip,
+            "-n wins over same-file"
+        );
+        o.interactive = Interactive::AlwaysNo;
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &o, W),
+            Verdict::Refuse(Refusal::NotReplacing)
+        );
+        let mut o = opts();
+        o.update_older = true;
+        assert_eq!(
+            decide(&file(1, 5), &file(2, 5), &o, W),
+            Verdict::Skip,
+            "same age: skip"
+        );
+        assert_eq!(decide(&file(1, 5), &file(2, 9), &o, W), Verdict::Skip);
+        assert_eq!(decide(&file(1, 9), &file(2, 5), &o, W), Verdict::Replace);
+    }
+
+    #[test]
+    fn prompts() {
+        let mut o = opts();
+        o.interactive = Interactive::AskUser;
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &o, W),
+            Verdict::Ask(Question::Overwrite)
+        );
+        let ro = Context {
+            writable: false,
+            ..W
+        };
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &o, ro),
+            Verdict::Ask(Question::OverrideMode)
+        );
+        let tty_ro = Context {
+            writable: false,
+            stdin_tty: true,
+            ..W
+        };
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &opts(), ro),
+            Verdict::Replace,
+            "no tty: no prompt"
+        );
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &opts(), tty_ro),
+            Verdict::Ask(Question::OverrideMode)
+        );
+        o.interactive = Interactive::AlwaysYes;
+        assert_eq!(
+            decide(&file(1, 0), &file(2, 0), &o, tty_ro),
+            Verdict::Replace,
+            "-f: never ask"
+        );
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(mode_string(0o444), "r--r--r--");
+        assert_eq!(mode_string(0o4755), "rwsr-xr-x");
+        assert_eq!(mode_string(0o1700), "rwx-----T");
+    }
+}

@@ -1,0 +1,413 @@
+//! Carrying out one move: the few functions that touch the file system.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use rustix::io::Errno;
+
+use super::cli::{Interactive, Options};
+use super::decide::{self, Context, Meta, Question, Refusal, Verdict};
+use crate::ops;
+use crate::report::{self, q, Error};
+
+pub const PROG: &str = "pmv";
+
+/// Why one move did not happen.
+pub enum Failed {
+    /// Print this and count a failure.
+    Report(Error),
+    /// The user said no: count a failure, print nothing more.
+    Declined,
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Self {
+        Failed::Report(e)
+    }
+}
+
+type Outcome = Result<(), Failed>;
+
+/// The state of one `pmv` run across its operands.
+pub struct Mover {
+    pub opts: Options,
+    /// `(dev, ino)` of every destination this run has created.
+    created: HashSet<(u64, u64)>,
+    /// Whether later moves may need `created` (not the last operand).
+    pub remember: bool,
+    stdin_tty: Option<bool>,
+}
+
+/// The steps one operation took, for `--debug`.
+#[derive(Default)]
+struct Steps {
+    names: Vec<String>,
+    atomic: bool,
+}
+
+impl Steps {
+    fn push(&mut self, step: impl Into<String>) {
+        self.names.push(step.into());
+    }
+}
+
+pub fn lstat(path: &Path) -> io::Result<Meta> {
+    let st = rustix::fs::lstat(path)?;
+    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode as _);
+    #[allow(clippy::unnecessary_cast)]
+    Ok(Meta {
+        dir: kind == rustix::fs::FileType::Directory,
+        symlink: kind == rustix::fs::FileType::Symlink,
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
+        mode: st.st_mode as u32 & 0o7777,
+    })
+}
+
+/// Whether `path` resolves (following symlinks) to a directory.
+pub fn stat_dir(path: &Path) -> io::Result<bool> {
+    let st = rustix::fs::stat(path)?;
+    Ok(rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory)
+}
+
+fn errno(e: &io::Error) -> Option<Errno> {
+    e.raw_os_error().map(Errno::from_raw_os_error)
+}
+
+impl Mover {
+    pub fn new(opts: Options) -> Self {
+        Mover {
+            opts,
+            created: HashSet::new(),
+            remember: false,
+            stdin_tty: None,
+        }
+    }
+
+    fn stdin_tty(&mut self) -> bool {
+        *self
+            .stdin_tty
+            .get_or_insert_with(|| rustix::termios::isatty(rustix::stdio::stdin()))
+    }
+
+    /// Whether the no-replace rename is tried first: always for `-n`, which
+    /// relies on it; otherwise only where the kernel has it natively, since
+    /// it then saves the `lstat`s of a move onto a new name.
+    fn try_first(&self) -> bool {
+        !self.opts.exchange && (crate::platform::NATIVE_NOREPLACE || self.no_clobber())
+    }
+
+    fn no_clobber(&self) -> bool {
+        matches!(
+            self.opts.interactive,
+            Interactive::AlwaysSkip | Interactive::AlwaysNo
+        )
+    }
+
+    /// The first, no-replace attempt of moving `src` to `dst`, if this run
+    /// makes one. `Ok` means the move is done.
+    pub fn first_try(&mut self, src: &Path, dst: &Path) -> Option<io::Result<&'static str>> {
+        self.try_first().then(|| ops::rename_noreplace(src, dst))
+    }
+
+    /// Move `src` to `dst`, given the result of a first try already made.
+    pub fn move_pair(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        tried: Option<io::Result<&'static str>>,
+    ) -> Outcome {
+        let mut steps = Steps::default();
+        let tried = match tried {
+            Some(t) => Some(t),
+            None => self.first_try(src, dst),
+        };
+        let mut noreplace_unsupported = false;
+        if let Some(result) = tried {
+            match result {
+                Ok(mech) => {
+                    steps.push(mech);
+                    steps.atomic = true;
+                    return self.done(src, dst, None, steps, None);
+                }
+                Err(e) if crate::platform::is_unsupported(&e) => noreplace_unsupported = true,
+                Err(_) => {}
+            }
+            steps.push(format!("{} refused", noreplace_name()));
+        }
+        let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
+        let dst_meta = match lstat(dst) {
+            Ok(m) => Some(m),
+            Err(e) if matches!(errno(&e), Some(Errno::NOENT | Errno::NOTDIR)) => None,
+            Err(e) => return Err(Error::io(format!("cannot stat {}", q(dst)), e).into()),
+        };
+        if self.opts.exchange {
+            return super::exchange::run(self, src, dst, &src_meta, dst_meta.as_ref());
+        }
+        let mut backup = None;
+        match dst_meta {
+            Some(dst_meta) => {
+                let ctx = Context {
+                    just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino)),
+                    writable: dst_meta.symlink || writable(dst),
+                    stdin_tty: self.stdin_tty(),
+                };
+                match decide::decide(&src_meta, &dst_meta, &self.opts, ctx) {
+                    Verdict::Skip => return Ok(()),
+                    Verdict::Refuse(r) => return Err(refusal(r, src, dst).into()),
+                    Verdict::Ask(question) => {
+                        if !ask(question, dst, &dst_meta) {
+                            return Err(Failed::Declined);
+                        }
+                    }
+                    Verdict::Replace => {}
+                }
+                if let Some((control, suffix)) = self.opts.backup.clone() {
+                    backup = crate::backup::backup_name(dst, control, &suffix, || {
+                        crate::backup::list_parent(dst)
+                    });
+                    if let Some(b) = &backup {
+                        self.make_backup(src, dst, b, &src_meta, &dst_meta, &mut steps)?;
+                    }
+                }
+            }
+            None if self.no_clobber() && noreplace_unsupported => {
+                // Neither a no-replace rename nor a hard link is possible
+                // (a directory on this system): check, then rename.
+                if self.opts.atomic {
+                    return Err(not_atomic(
+                        src,
+                        dst,
+                        "no atomic no-replace rename for a directory here",
+                    )
+                    .into());
+                }
+                steps.push("lstat check (racy)");
+            }
+            None => {}
+        }
+        match crate::platform::replace(src, dst) {
+            Ok(mech) => {
+                steps.push(mech);
+                steps.atomic = !steps
+                    .names
+                    .iter()
+                    .any(|s| s.contains("racy") || s.contains("rename(backup)"));
+                self.done(src, dst, backup.as_deref(), steps, Some(src_meta))
+            }
+            Err(e) => {
+                if let Some(b) = &backup {
+                    undo_backup(dst, b);
+                }
+                Err(self.rename_error(src, dst, &src_meta, e))
+            }
+        }
+    }
+
+    fn make_backup(
+        &self,
+        src: &Path,
+        dst: &Path,
+        backup: &Path,
+        src_meta: &Meta,
+        dst_meta: &Meta,
+        steps: &mut Steps,
+    ) -> Outcome {
+        if lstat(backup).is_ok_and(|b| b.same_file(src_meta)) {
+            return Err(Error::msg(format!(
+                "backing up {} might destroy source;  {} not moved",
+                q(dst),
+                q(src)
+            ))
+            .into());
+        }
+        // A hard link keeps DEST in place, so readers never miss it; only
+        // a directory has to be renamed away first.
+        if !dst_meta.dir && ops::link_replacing(dst, backup).is_ok() {
+            steps.push("linkat(backup)");
+            return Ok(());
+        }
+        if self.opts.atomic {
+            return Err(not_atomic(
+                src,
+                dst,
+                "the backup of a directory is made by renaming it away",
+            )
+            .into());
+        }
+        crate::platform::replace(dst, backup)
+            .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
+        steps.push("rename(backup)");
+        Ok(())
+    }
+
+    fn rename_error(&self, src: &Path, dst: &Path, src_meta: &Meta, e: io::Error) -> Failed {
+        match errno(&e) {
+            Some(Errno::INVAL) if src_meta.dir => Error::msg(format!(
+                "cannot move {} to a subdirectory of itself, {}",
+                q(src),
+                q(dst)
+            )),
+            _ => Error::io(format!("cannot move {} to {}", q(src), q(dst)), e),
+        }
+        .into()
+    }
+
+    /// Bookkeeping after a successful move.
+    fn done(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        backup: Option<&Path>,
+        steps: Steps,
+        meta: Option<Meta>,
+    ) -> Outcome {
+        if self.remember {
+            if let Some(m) = meta.or_else(|| lstat(dst).ok()) {
+                self.created.insert((m.dev, m.ino));
+            }
+        }
+        if self.opts.debug {
+            debug_line(src, dst, &steps);
+        }
+        if self.opts.verbose {
+            match backup {
+                Some(b) => report::out(format_args!(
+                    "renamed {} -> {} (backup: {})",
+                    q(src),
+                    q(dst),
+                    q(b)
+                )),
+                None => report::out(format_args!("renamed {} -> {}", q(src), q(dst))),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn noreplace_name() -> &'static str {
+    "no-replace rename"
+}
+
+fn debug_line(src: &Path, dst: &Path, steps: &Steps) {
+    let how = if steps.atomic { "atomic" } else { "not atomic" };
+    report::error(
+        PROG,
+        format_args!(
+            "{} -> {}: {}: {}",
+            q(src),
+            q(dst),
+            steps.names.join(", then "),
+            how
+        ),
+    );
+}
+
+pub fn not_atomic(src: &Path, dst: &Path, why: &str) -> Error {
+    Error::msg(format!(
+        "cannot move {} to {}: {} (--atomic)",
+        q(src),
+        q(dst),
+        why
+    ))
+}
+
+fn undo_backup(dst: &Path, backup: &Path) {
+    // The backup was a hard link: DEST is still in place; or DEST was
+    // renamed to the backup: put it back.
+    if lstat(dst).is_err() {
+        let _ = crate::platform::replace(backup, dst);
+    }
+}
+
+fn refusal(r: Refusal, src: &Path, dst: &Path) -> Error {
+    Error::msg(match r {
+        Refusal::SameFile => format!("{} and {} are the same file", q(src), q(dst)),
+        Refusal::NotReplacing => format!("not replacing {}", q(dst)),
+        Refusal::DirWithNonDir => {
+            format!("cannot overwrite directory {} with non-directory", q(dst))
+        }
+        Refusal::NonDirWithDir => {
+            format!(
+                "cannot overwrite non-directory {} with directory {}",
+                q(dst),
+                q(src)
+            )
+        }
+        Refusal::JustCreated => {
+            format!("will not overwrite just-created {} with {}", q(dst), q(src))
+        }
+    })
+}
+
+fn writable(path: &Path) -> bool {
+    use rustix::fs::{accessat, Access, AtFlags, CWD};
+    accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
+}
+
+/// Ask on stderr, read the answer from stdin (GNU's `yesno`).
+fn ask(question: Question, dst: &Path, meta: &Meta) -> bool {
+    let text = match question {
+        Question::Overwrite => format!("{PROG}: overwrite {}? ", q(dst)),
+        Question::OverrideMode => format!(
+            "{PROG}: replace {}, overriding mode {:04o} ({})? ",
+            q(dst),
+            meta.mode,
+            decide::mode_string(meta.mode)
+        ),
+    };
+    yes(&text)
+}
+
+/// Print `prompt` on stderr and read a yes/no answer from stdin.
+pub fn yes(prompt: &str) -> bool {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(prompt.as_bytes());
+    let _ = err.flush();
+    let mut line = Vec::new();
+    let _ = io::stdin().lock().read_until(b'\n', &mut line);
+    matches!(line.first(), Some(b'y' | b'Y'))
+}
+
+/// `DIR/basename(SRC)`, as GNU joins them (no doubled slash).
+pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(src.as_os_str());
+    let trimmed = {
+        let mut end = bytes.len();
+        while end > 1 && bytes[end - 1] == b'/' {
+            end -= 1;
+        }
+        &bytes[..end]
+    };
+    let base = match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(i) if i + 1 < trimmed.len() => &trimmed[i + 1..],
+        _ => trimmed,
+    };
+    let mut out = dir.as_os_str().to_os_string();
+    let dir_bytes = std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str());
+    if !dir_bytes.ends_with(b"/") {
+        out.push("/");
+    }
+    out.push(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(base));
+    PathBuf::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::into_dir;
+    use std::path::Path;
+
+    #[test]
+    fn joins_like_gnu() {
+        assert_eq!(into_dir(Path::new("d"), Path::new("a")), Path::new("d/a"));
+        assert_eq!(
+            into_dir(Path::new("d/"), Path::new("x/y/a")),
+            Path::new("d/a")
+        );
+        assert_eq!(into_dir(Path::new("d"), Path::new("a//")), Path::new("d/a"));
+        assert_eq!(into_dir(Path::new("/"), Path::new("a")), Path::new("/a"));
+    }
+}

@@ -1,0 +1,174 @@
+//! The atomic operations, for Rust callers and for the two programs.
+
+use std::ffi::OsStr;
+use std::io;
+use std::path::Path;
+
+use crate::platform;
+
+/// Rename `from` to `to`, atomically replacing `to` if it exists: a reader
+/// of `to` sees the old entry or the new one, never neither.
+///
+/// # Errors
+/// Whatever `rename(2)` reports: `ENOENT` for a missing `from`, `EXDEV`
+/// across file systems, `EISDIR`/`ENOTDIR` for a kind mismatch,
+/// `ENOTEMPTY` for a non-empty directory `to`.
+///
+/// # Examples
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let (new, cur) = (dir.path().join("z.new"), dir.path().join("z"));
+/// std::fs::write(&new, "v2")?;
+/// std::fs::write(&cur, "v1")?;
+/// pmv::replace(&new, &cur)?;
+/// assert_eq!(std::fs::read_to_string(&cur)?, "v2");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
+    platform::replace(from, to).map(drop)
+}
+
+/// Rename `from` to `to` only if `to` does not exist, atomically: if `to`
+/// appears at any moment, it is never overwritten. Returns the mechanism
+/// used (`renameat2(RENAME_NOREPLACE)`, `linkat+unlinkat`, ...).
+///
+/// # Errors
+/// `EEXIST` if `to` exists. An error for which [`is_unsupported`] holds when
+/// neither the kernel nor a hard link can do it atomically (a directory on
+/// a system without a no-replace rename); nothing was changed then.
+///
+/// # Examples
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+/// std::fs::write(&a, "a")?;
+/// std::fs::write(&b, "b")?;
+/// let err = pmv::rename_noreplace(&a, &b).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+/// std::fs::remove_file(&b)?;
+/// pmv::rename_noreplace(&a, &b)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+    platform::rename_noreplace(from, to)
+}
+
+/// Swap `a` and `b` atomically. Never emulated: where the kernel or the
+/// file system cannot, nothing changes and an error says so.
+///
+/// # Errors
+/// `ENOENT` if either is missing; `EXDEV` across file systems; an error for
+/// which [`is_unsupported`] holds where atomic exchange is not available
+/// ([`unsupported_by_fs`] tells the file system's refusal from the
+/// system's).
+///
+/// # Examples
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+/// std::fs::write(&a, "a")?;
+/// std::fs::write(&b, "b")?;
+/// match pmv::exchange(&a, &b) {
+///     Ok(_) => assert_eq!(std::fs::read_to_string(&a)?, "b"),
+///     Err(e) => assert!(pmv::is_unsupported(&e)),
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
+    platform::exchange(a, b)
+}
+
+/// Whether `err` means "not possible atomically here" rather than a failure
+/// of the operation itself.
+pub fn is_unsupported(err: &io::Error) -> bool {
+    platform::is_unsupported(err)
+}
+
+/// Whether an unsupported-operation error came from the file system (FUSE,
+/// NFS, 9p...) rather than from the kernel or OS as a whole.
+pub fn unsupported_by_fs(err: &io::Error) -> bool {
+    !platform::is_enosys(err) && platform::is_unsupported(err)
+}
+
+/// Make a new entry in `dir` under an unpredictable name with `make`
+/// (which must create it exclusively, failing with `EEXIST` if the name is
+/// taken), then rename it over `to`. The staging name never survives: on
+/// any failure it is removed.
+fn stage_then_replace(
+    dir: &Path,
+    to: &Path,
+    mut make: impl FnMut(&Path) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    let staged = tempfile::Builder::new()
+        .prefix(".pmv-")
+        .rand_bytes(12)
+        .make_in(dir, |p| make(p))?
+        .into_temp_path();
+    let mech = platform::replace(&staged, to)?;
+    // The staging name is gone now; do not let the drop remove a namesake.
+    let _ = staged.keep();
+    Ok(mech)
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Point the symlink `link` at `target`, atomically: a reader of `link`
+/// sees the old target or the new one, never a missing name. The new link
+/// is made under a temporary name beside `link`, then renamed over it.
+///
+/// # Errors
+/// Whatever creating the link or `rename(2)` reports; `EISDIR` if `link`
+/// is a real directory (never replaced). No temporary name is left behind.
+///
+/// # Examples
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let current = dir.path().join("current");
+/// pmv::flip_symlink("releases/1".as_ref(), &current)?;
+/// pmv::flip_symlink("releases/2".as_ref(), &current)?;
+/// assert_eq!(std::fs::read_link(&current)?, std::path::Path::new("releases/2"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
+    let target = target.to_os_string();
+    stage_then_replace(parent_of(link), link, |p| {
+        rustix::fs::symlinkat(target.as_os_str(), rustix::fs::CWD, p).map_err(Into::into)
+    })
+    .map(drop)
+}
+
+/// Make `new` a hard link to `existing`, atomically replacing whatever
+/// `new` was.
+///
+/// # Errors
+/// Whatever `linkat(2)` or `rename(2)` reports. No temporary name is left
+/// behind.
+///
+/// # Examples
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+/// std::fs::write(&a, "a")?;
+/// std::fs::write(&b, "b")?;
+/// pmv::link_replacing(&a, &b)?;
+/// assert_eq!(std::fs::read_to_string(&b)?, "a");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn link_replacing(existing: &Path, new: &Path) -> io::Result<()> {
+    stage_then_replace(parent_of(new), new, |p| {
+        rustix::fs::linkat(
+            rustix::fs::CWD,
+            existing,
+            rustix::fs::CWD,
+            p,
+            rustix::fs::AtFlags::empty(),
+        )
+        .map_err(Into::into)
+    })
+    .map(drop)
+}

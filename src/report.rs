@@ -1,0 +1,92 @@
+//! Diagnostics in GNU's form: `prog: message: reason`.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, Write};
+
+use crate::quote::quote;
+
+/// The text `strerror` gives for `err`, without Rust's ` (os error N)`.
+///
+/// # Examples
+/// ```
+/// let e = std::io::Error::from_raw_os_error(2);
+/// assert_eq!(pmv::report::strerror(&e), "No such file or directory");
+/// ```
+pub fn strerror(err: &io::Error) -> String {
+    let text = err.to_string();
+    match (err.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
+}
+
+/// One failure, worded as GNU words it: a message, then the system's reason
+/// if there is one.
+#[derive(Debug)]
+pub struct Error {
+    message: String,
+    cause: Option<io::Error>,
+}
+
+impl Error {
+    /// A failure with no system reason.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// A failure caused by `cause`.
+    pub fn io(message: impl Into<String>, cause: io::Error) -> Self {
+        Error {
+            message: message.into(),
+            cause: Some(cause),
+        }
+    }
+
+    /// The system error behind this failure, if any.
+    pub fn cause(&self) -> Option<&io::Error> {
+        self.cause.as_ref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "{}: {}", self.message, strerror(cause)),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|e| e as _)
+    }
+}
+
+/// Shorthand for [`quote`] on anything path-like.
+pub fn q(name: impl AsRef<OsStr>) -> String {
+    quote(name.as_ref())
+}
+
+/// Writes `prog: message` to stderr.
+pub fn error(prog: &str, message: impl fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "{prog}: {message}");
+}
+
+/// Writes a usage error the way GNU does: the message, then where to get
+/// help.
+pub fn usage_error(prog: &str, message: impl fmt::Display) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{prog}: {message}");
+    let _ = writeln!(err, "Try '{prog} --help' for more information.");
+}
+
+/// Writes a line to stdout; a closed stdout (`pmv -v ... | head`) is not an
+/// error, so a failed write is dropped.
+pub fn out(line: impl fmt::Display) {
+    let _ = writeln!(io::stdout().lock(), "{line}");
+}
