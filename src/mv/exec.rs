@@ -189,6 +189,21 @@ impl Mover {
             }
             None => {}
         }
+        if self.no_clobber() && !noreplace_unsupported {
+            // DEST vanished since the first try: still never replace it.
+            return match ops::rename_noreplace(src, dst) {
+                Ok(mech) => {
+                    steps.push(mech);
+                    steps.atomic = true;
+                    self.done(src, dst, None, steps, Some(src_meta))
+                }
+                Err(e) if errno(&e) == Some(Errno::EXIST) => match self.opts.interactive {
+                    Interactive::AlwaysNo => Err(refusal(Refusal::NotReplacing, src, dst).into()),
+                    _ => Ok(()),
+                },
+                Err(e) => Err(self.rename_error(src, dst, &src_meta, e)),
+            };
+        }
         match crate::platform::replace(src, dst) {
             Ok(mech) => {
                 steps.push(mech);
