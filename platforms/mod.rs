@@ -41,7 +41,7 @@ cfg_if::cfg_if! {
 }
 
 pub use imp::{exchange, rename_noreplace, BACKEND, NATIVE_NOREPLACE};
-pub use posix::replace;
+pub use posix::{hold_signals, replace};
 
 /// The error for "this system has no such operation".
 pub fn unsupported_system() -> io::Error {

@@ -67,3 +67,38 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 pub fn exchange(_a: &Path, _b: &Path) -> io::Result<&'static str> {
     Err(super::unsupported_system())
 }
+
+/// While alive, SIGINT, SIGTERM and SIGHUP are held back from this thread;
+/// they are delivered when it is dropped. Wraps the short window in which a
+/// staging name exists, so that no signal can leave it behind.
+pub struct HoldSignals {
+    old: libc::sigset_t,
+}
+
+/// Hold SIGINT, SIGTERM and SIGHUP until the guard is dropped.
+///
+/// # References
+/// - [POSIX `pthread_sigmask`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/pthread_sigmask.html)
+pub fn hold_signals() -> HoldSignals {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset before use;
+    // pthread_sigmask only reads `set` and writes `old`.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        HoldSignals { old }
+    }
+}
+
+impl Drop for HoldSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by hold_signals.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut());
+        }
+    }
+}

@@ -10,7 +10,31 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::{ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+/// A flag (no value) with optional short and long names. Flags count, so
+/// that clap keeps the position of their last occurrence for last-wins
+/// folding.
+pub fn flag(
+    id: &'static str,
+    short: Option<char>,
+    long: Option<&'static str>,
+    help: &'static str,
+) -> Arg {
+    let mut a = Arg::new(id).action(ArgAction::Count).help(help);
+    if let Some(s) = short {
+        a = a.short(s);
+    }
+    if let Some(l) = long {
+        a = a.long(l);
+    }
+    a
+}
+
+/// Whether an option was given on the command line.
+pub fn has(m: &ArgMatches, id: &str) -> bool {
+    m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+}
 
 /// A usage error: printed as `prog: message`, then the "Try" line.
 #[derive(Debug, PartialEq, Eq)]
@@ -261,7 +285,6 @@ pub fn operands(m: &ArgMatches, id: &str) -> Vec<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{Arg, ArgAction};
 
     fn cmd() -> Command {
         Command::new("t")

@@ -24,6 +24,9 @@ pub mod args;
 pub mod backup;
 #[doc(hidden)]
 #[allow(missing_docs)]
+pub mod ln;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod mv;
 mod ops;
 pub mod quote;

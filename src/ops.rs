@@ -99,6 +99,10 @@ fn stage_then_replace(
     to: &Path,
     mut make: impl FnMut(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
+    // A signal between the two steps must not leave the staging name.
+    let _held = platform::hold_signals();
+    // A signal between the two steps must not leave the staging name.
+    let _held = platform::hold_signals();
     let staged = tempfile::Builder::new()
         .prefix(".pmv-")
         .rand_bytes(12)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::args::{argmatch, bad_arg_message, BadArg, UsageError};
+use crate::args::{argmatch, bad_arg_message, flag, has, BadArg, UsageError};
 use crate::backup::{self, Control};
 
 /// What to do when the destination exists (GNU's `interactive` field).
@@ -78,22 +78,6 @@ enum Update {
     None,
     NoneFail,
     Older,
-}
-
-fn flag(
-    id: &'static str,
-    short: Option<char>,
-    long: Option<&'static str>,
-    help: &'static str,
-) -> Arg {
-    let mut a = Arg::new(id).action(ArgAction::Count).help(help);
-    if let Some(s) = short {
-        a = a.short(s);
-    }
-    if let Some(l) = long {
-        a = a.long(l);
-    }
-    a
 }
 
 /// The clap description of `pmv`, in GNU's option order.
@@ -212,10 +196,6 @@ fn events(m: &ArgMatches) -> Vec<(usize, Event)> {
     ev
 }
 
-fn has(m: &ArgMatches, id: &str) -> bool {
-    m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
-}
-
 /// Turn `pmv`'s arguments (without the program name) into a [`Request`].
 pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     let m = crate::args::parse(command(), args)?;
@@ -323,7 +303,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
 /// GNU's wording for `-t` with `-T`.
 pub const COMBINE: &str = "cannot combine --target-directory (-t) and --no-target-directory (-T)";
 
-fn backup_control(word: Option<String>) -> Result<Control, UsageError> {
+pub fn backup_control(word: Option<String>) -> Result<Control, UsageError> {
     let names: Vec<(&str, Control)> = backup::control_names()
         .map(|n| (n, backup::parse_control(n).unwrap_or(Control::Existing)))
         .collect();

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cli::{Options, Request, Target};
-use exec::{into_dir, stat_dir, Failed, Mover, PROG};
+pub use exec::{into_dir, yes};
+use exec::{stat_dir, Failed, Mover, PROG};
 
 use crate::report::{self, q, Error};
 

@@ -1,0 +1,4 @@
+//! `pln`: see `pln --help`.
+fn main() -> std::process::ExitCode {
+    pmv::ln::main()
+}

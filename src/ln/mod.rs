@@ -1,0 +1,542 @@
+//! The `pln` program: GNU `ln`, whose replacement of an existing name
+//! (`-f`) is always atomic: the new link is made under an unpredictable
+//! name beside the old one, then renamed over it.
+
+mod relative;
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use rustix::fs::{AtFlags, CWD};
+use rustix::io::Errno;
+
+use crate::args::{flag, has, UsageError};
+use crate::backup::{self, Control};
+use crate::quote::quotef;
+use crate::report::{self, q, Error};
+
+const PROG: &str = "pln";
+
+const HELP: &str = "\
+Usage: pln [OPTION]... [-T] TARGET LINK_NAME
+  or:  pln [OPTION]... TARGET
+  or:  pln [OPTION]... TARGET... DIRECTORY
+  or:  pln [OPTION]... -t DIRECTORY TARGET...
+Create a link to TARGET with the name LINK_NAME, or links in DIRECTORY.
+With -f, an existing LINK_NAME is replaced atomically: the new link is made
+under a temporary name beside it and renamed over it, so LINK_NAME never
+goes missing.
+
+Mandatory arguments to long options are mandatory for short options too.
+      --backup[=CONTROL]      [GNU] make a backup of each existing destination file
+  -b                          [GNU] like --backup but does not accept an argument
+  -f, --force                 [GNU] replace existing destination files (atomically)
+  -i, --interactive           [GNU] prompt whether to replace destinations
+  -L, --logical               [GNU] dereference TARGETs that are symbolic links
+  -n, --no-dereference        [GNU] treat LINK_NAME as a normal file if it is a
+                                symbolic link to a directory
+  -h                          [BSD] same as -n
+  -P, --physical              [GNU] make hard links directly to symbolic links
+  -r, --relative              [GNU] with -s, create links relative to link location
+  -s, --symbolic              [GNU] make symbolic links instead of hard links
+  -S, --suffix=SUFFIX         [GNU] override the usual backup suffix
+  -t, --target-directory=DIRECTORY  [GNU] specify the DIRECTORY in which to create the links
+  -T, --no-target-directory   [GNU] treat LINK_NAME as a normal file always
+  -v, --verbose               [GNU] print name of each linked file
+      --help                  display this help and exit
+      --version               output version information and exit
+
+Flip a release symlink atomically, on any system:
+  pln -sfn releases/42 current
+";
+
+fn command() -> Command {
+    Command::new("pln")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .arg(
+            Arg::new("backup")
+                .long("backup")
+                .num_args(0..=1)
+                .require_equals(true)
+                .action(ArgAction::Append)
+                .value_name("CONTROL")
+                .help("[GNU] make a backup of each existing destination file"),
+        )
+        .arg(flag(
+            "b",
+            Some('b'),
+            None,
+            "[GNU] like --backup but does not accept an argument",
+        ))
+        .arg(
+            flag(
+                "directory",
+                Some('d'),
+                Some("directory"),
+                "[GNU] hard link directories (always refused)",
+            )
+            .short_alias('F'),
+        )
+        .arg(flag(
+            "force",
+            Some('f'),
+            Some("force"),
+            "[GNU] replace existing destination files, atomically",
+        ))
+        .arg(flag(
+            "interactive",
+            Some('i'),
+            Some("interactive"),
+            "[GNU] prompt whether to replace destinations",
+        ))
+        .arg(flag(
+            "logical",
+            Some('L'),
+            Some("logical"),
+            "[GNU] dereference TARGETs that are symbolic links",
+        ))
+        .arg(flag(
+            "no-dereference",
+            Some('n'),
+            Some("no-dereference"),
+            "[GNU] treat LINK_NAME as a normal file if it is a symlink to a directory",
+        ))
+        .arg(flag("h", Some('h'), None, "[BSD] same as -n"))
+        .arg(flag(
+            "physical",
+            Some('P'),
+            Some("physical"),
+            "[GNU] make hard links directly to symbolic links",
+        ))
+        .arg(flag(
+            "relative",
+            Some('r'),
+            Some("relative"),
+            "[GNU] with -s, create links relative to link location",
+        ))
+        .arg(flag(
+            "symbolic",
+            Some('s'),
+            Some("symbolic"),
+            "[GNU] make symbolic links instead of hard links",
+        ))
+        .arg(
+            Arg::new("suffix")
+                .short('S')
+                .long("suffix")
+                .num_args(1)
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(OsString))
+                .value_name("SUFFIX")
+                .help("[GNU] override the usual backup suffix"),
+        )
+        .arg(
+            Arg::new("target-directory")
+                .short('t')
+                .long("target-directory")
+                .num_args(1)
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(OsString))
+                .value_name("DIRECTORY")
+                .help("[GNU] specify the DIRECTORY in which to create the links"),
+        )
+        .arg(flag(
+            "no-target-directory",
+            Some('T'),
+            Some("no-target-directory"),
+            "[GNU] treat LINK_NAME as a normal file always",
+        ))
+        .arg(flag(
+            "verbose",
+            Some('v'),
+            Some("verbose"),
+            "[GNU] print name of each linked file",
+        ))
+        .arg(flag(
+            "help",
+            None,
+            Some("help"),
+            "display this help and exit",
+        ))
+        .arg(flag(
+            "version",
+            None,
+            Some("version"),
+            "output version information and exit",
+        ))
+        .arg(
+            Arg::new("operands")
+                .num_args(0..)
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(OsString))
+                .value_name("FILE"),
+        )
+}
+
+/// `pln`'s options.
+struct Options {
+    symbolic: bool,
+    force: bool,
+    interactive: bool,
+    logical: bool,
+    no_deref: bool,
+    relative: bool,
+    verbose: bool,
+    backup: Option<(Control, OsString)>,
+    target_dir: Option<PathBuf>,
+    no_target: bool,
+}
+
+/// The later of two options given on the command line, by position.
+fn later(m: &ArgMatches, a: &str, b: &str) -> bool {
+    let last = |id: &str| {
+        m.indices_of(id)
+            .filter(|_| has(m, id))
+            .and_then(|i| i.max())
+    };
+    last(a) > last(b)
+}
+
+fn options(m: &ArgMatches) -> Result<Options, UsageError> {
+    let mut make_backups = has(m, "b") || has(m, "backup") || has(m, "suffix");
+    let word = m
+        .get_many::<String>("backup")
+        .and_then(|v| v.last().cloned());
+    let suffix: Option<OsString> = m
+        .get_many::<OsString>("suffix")
+        .and_then(|v| v.last().cloned());
+    let backup = if make_backups {
+        let control = crate::mv::cli::backup_control(word)?;
+        make_backups = control != Control::None;
+        make_backups.then(|| (control, backup::suffix(suffix.as_deref())))
+    } else {
+        None
+    };
+    let dirs: Vec<&OsString> = m
+        .get_many::<OsString>("target-directory")
+        .map(|v| v.collect())
+        .unwrap_or_default();
+    if dirs.len() > 1 {
+        return Err(UsageError("multiple target directories specified".into()));
+    }
+    Ok(Options {
+        symbolic: has(m, "symbolic"),
+        force: has(m, "force") && !later(m, "interactive", "force"),
+        interactive: has(m, "interactive") && !later(m, "force", "interactive"),
+        logical: has(m, "logical") && !later(m, "physical", "logical"),
+        no_deref: has(m, "no-dereference") || has(m, "h"),
+        relative: has(m, "relative"),
+        verbose: has(m, "verbose"),
+        backup,
+        target_dir: dirs.first().map(PathBuf::from),
+        no_target: has(m, "no-target-directory"),
+    })
+}
+
+/// Run `pln` with the process's arguments.
+pub fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let m = match crate::args::parse(command(), args) {
+        Ok(m) => m,
+        Err(e) => {
+            report::usage_error(PROG, e.0);
+            return ExitCode::FAILURE;
+        }
+    };
+    if has(&m, "help") {
+        report::out(HELP.trim_end());
+        return ExitCode::SUCCESS;
+    }
+    if has(&m, "version") {
+        report::out(format_args!(
+            "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged beside it, then renamed over it)",
+            env!("CARGO_PKG_VERSION"),
+            crate::BACKEND
+        ));
+        return ExitCode::SUCCESS;
+    }
+    let opts = match options(&m) {
+        Ok(o) => o,
+        Err(e) if e.0.starts_with("multiple") => {
+            report::error(PROG, e.0);
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            report::usage_error(PROG, e.0);
+            return ExitCode::FAILURE;
+        }
+    };
+    if has(&m, "directory") && !opts.symbolic {
+        // Hard links to directories are refused by every modern kernel;
+        // GNU says so per operand, and so do we (below).
+    }
+    if opts.relative && !opts.symbolic {
+        report::usage_error(PROG, "cannot do --relative without --symbolic");
+        return ExitCode::FAILURE;
+    }
+    let operands = crate::args::operands(&m, "operands");
+    run(opts, operands)
+}
+
+fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
+    let n = operands.len();
+    let to_dir = opts.target_dir.is_some();
+    if n == 0 {
+        report::usage_error(PROG, "missing file operand");
+        return ExitCode::FAILURE;
+    }
+    let jobs: Vec<(PathBuf, PathBuf)> = if opts.no_target {
+        if to_dir {
+            report::error(PROG, crate::mv::cli::COMBINE);
+            return ExitCode::FAILURE;
+        }
+        match n {
+            1 => {
+                report::usage_error(
+                    PROG,
+                    format_args!("missing destination file operand after {}", q(&operands[0])),
+                );
+                return ExitCode::FAILURE;
+            }
+            2 => vec![(PathBuf::from(&operands[0]), PathBuf::from(&operands[1]))],
+            _ => {
+                report::usage_error(PROG, format_args!("extra operand {}", q(&operands[2])));
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        let (sources, dir): (&[OsString], PathBuf) = match &opts.target_dir {
+            Some(d) => {
+                if let Err(e) = rustix::fs::stat(d) {
+                    report::error(
+                        PROG,
+                        Error::io(format!("failed to access {}", q(d)), e.into()),
+                    );
+                    return ExitCode::FAILURE;
+                }
+                if !is_dir(d, false) {
+                    report::error(PROG, format_args!("target {} is not a directory", q(d)));
+                    return ExitCode::FAILURE;
+                }
+                (&operands[..], d.clone())
+            }
+            None if n == 1 => (&operands[..], PathBuf::from(".")),
+            None => {
+                let last = Path::new(&operands[n - 1]);
+                if is_dir(last, opts.no_deref) {
+                    (&operands[..n - 1], last.to_path_buf())
+                } else if n > 2 {
+                    let why = match rustix::fs::stat(last) {
+                        Err(e) => e.into(),
+                        Ok(_) => io::Error::from_raw_os_error(Errno::NOTDIR.raw_os_error()),
+                    };
+                    report::error(PROG, Error::io(format!("target {}", q(last)), why));
+                    return ExitCode::FAILURE;
+                } else {
+                    let job = (PathBuf::from(&operands[0]), last.to_path_buf());
+                    return finish(opts, vec![job]);
+                }
+            }
+        };
+        sources
+            .iter()
+            .map(|s| (PathBuf::from(s), crate::mv::into_dir(&dir, Path::new(s))))
+            .collect()
+    };
+    finish(opts, jobs)
+}
+
+fn finish(opts: Options, jobs: Vec<(PathBuf, PathBuf)>) -> ExitCode {
+    let mut linker = Linker {
+        opts,
+        created: HashSet::new(),
+    };
+    let mut failed = false;
+    for (source, dest) in jobs {
+        match linker.link(&source, &dest) {
+            Ok(()) => {}
+            Err(Some(e)) => {
+                report::error(PROG, e);
+                failed = true;
+            }
+            Err(None) => failed = true,
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Whether `path` is a directory to link into; with `-n`, a symlink to a
+/// directory is not.
+fn is_dir(path: &Path, no_deref: bool) -> bool {
+    let st = if no_deref {
+        rustix::fs::lstat(path)
+    } else {
+        rustix::fs::stat(path)
+    };
+    st.is_ok_and(|st| {
+        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory
+    })
+}
+
+struct Linker {
+    opts: Options,
+    created: HashSet<(u64, u64)>,
+}
+
+type Outcome = Result<(), Option<Error>>;
+
+fn errno(e: &io::Error) -> Option<Errno> {
+    e.raw_os_error().map(Errno::from_raw_os_error)
+}
+
+fn id(path: &Path, follow: bool) -> io::Result<(u64, u64, bool)> {
+    let st = if follow {
+        rustix::fs::stat(path)?
+    } else {
+        rustix::fs::lstat(path)?
+    };
+    let dir =
+        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory;
+    #[allow(clippy::unnecessary_cast)]
+    Ok((st.st_dev as u64, st.st_ino as u64, dir))
+}
+
+impl Linker {
+    fn create(&self, target: &Path, source: &Path, dest: &Path) -> io::Result<()> {
+        if self.opts.symbolic {
+            rustix::fs::symlinkat(target, CWD, dest)?;
+        } else {
+            let flags = if self.opts.logical {
+                AtFlags::SYMLINK_FOLLOW
+            } else {
+                AtFlags::empty()
+            };
+            rustix::fs::linkat(CWD, source, CWD, dest, flags)?;
+        }
+        Ok(())
+    }
+
+    fn link(&mut self, source: &Path, dest: &Path) -> Outcome {
+        let src_id = if self.opts.symbolic {
+            None
+        } else {
+            let sid = id(source, self.opts.logical)
+                .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
+            if sid.2 {
+                return Err(Some(Error::msg(format!(
+                    "{}: hard link not allowed for directory",
+                    quotef(source.as_os_str())
+                ))));
+            }
+            Some(sid)
+        };
+        let target: PathBuf = if self.opts.relative {
+            relative::relative_to(source, dest)
+        } else {
+            source.to_path_buf()
+        };
+        let first = self.create(&target, source, dest);
+        let replace = self.opts.force || self.opts.interactive || self.opts.backup.is_some();
+        let mut backup_name = None;
+        match first {
+            Ok(()) => {}
+            Err(e) if errno(&e) == Some(Errno::EXIST) && replace => {
+                let dest_id = id(dest, false)
+                    .map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
+                if dest_id.2 {
+                    return Err(Some(Error::msg(format!(
+                        "{}: cannot overwrite directory",
+                        quotef(dest.as_os_str())
+                    ))));
+                }
+                if self.created.contains(&(dest_id.0, dest_id.1)) {
+                    return Err(Some(Error::msg(format!(
+                        "will not overwrite just-created {} with {}",
+                        q(dest),
+                        q(source)
+                    ))));
+                }
+                let same = match src_id {
+                    Some(s) => (s.0, s.1) == (dest_id.0, dest_id.1),
+                    None => id(source, true).is_ok_and(|s| (s.0, s.1) == (dest_id.0, dest_id.1)),
+                };
+                if same {
+                    return Err(Some(Error::msg(format!(
+                        "{} and {} are the same file",
+                        q(source),
+                        q(dest)
+                    ))));
+                }
+                if self.opts.interactive {
+                    let prompt = format!("{PROG}: replace {}? ", q(dest));
+                    if !crate::mv::yes(&prompt) {
+                        return Err(None);
+                    }
+                }
+                if let Some((control, suffix)) = &self.opts.backup {
+                    if let Some(b) =
+                        backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
+                    {
+                        crate::ops::link_replacing(dest, &b)
+                            .or_else(|_| crate::platform::replace(dest, &b).map(drop))
+                            .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
+                        backup_name = Some(b);
+                    }
+                }
+                let replaced = if self.opts.symbolic {
+                    crate::ops::flip_symlink(target.as_os_str(), dest)
+                } else {
+                    let flags = self.opts.logical;
+                    let real = if flags {
+                        std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf())
+                    } else {
+                        source.to_path_buf()
+                    };
+                    crate::ops::link_replacing(&real, dest)
+                };
+                replaced.map_err(|e| Some(self.create_error(source, dest, e)))?;
+            }
+            Err(e) => return Err(Some(self.create_error(source, dest, e))),
+        }
+        if let Ok(d) = id(dest, false) {
+            self.created.insert((d.0, d.1));
+        }
+        if self.opts.verbose {
+            let arrow = if self.opts.symbolic { '-' } else { '=' };
+            match &backup_name {
+                Some(b) => report::out(format_args!(
+                    "{} ~ {} {arrow}> {}",
+                    q(b),
+                    q(dest),
+                    q(&target)
+                )),
+                None => report::out(format_args!("{} {arrow}> {}", q(dest), q(&target))),
+            }
+        }
+        Ok(())
+    }
+
+    fn create_error(&self, source: &Path, dest: &Path, e: io::Error) -> Error {
+        if self.opts.symbolic {
+            return Error::io(format!("failed to create symbolic link {}", q(dest)), e);
+        }
+        match errno(&e) {
+            Some(Errno::DQUOT | Errno::EXIST | Errno::NOSPC | Errno::ROFS) => {
+                Error::io(format!("failed to create hard link {}", q(dest)), e)
+            }
+            _ => Error::io(
+                format!("failed to create hard link {} => {}", q(dest), q(source)),
+                e,
+            ),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `pmv --exchange`: an atomic swap where the kernel can, a clear refusal
+//! where it cannot, never an emulation.
+
+mod util;
+
+use util::{lines, Scratch};
+
+/// What this build's backend says about exchange on an ordinary local
+/// file system: `None` if it swaps, else the reason.
+fn unsupported() -> Option<&'static str> {
+    match pmv::BACKEND {
+        "linux" | "apple" => None,
+        _ => Some("on this system"),
+    }
+}
+
+fn check_swap(s: &Scratch) {
+    s.file("a", "A").dir("b").file("b/x", "X");
+    let (ia, ib) = (s.id("a"), s.id("b"));
+    let r = s.pmv(["--exchange", "-T", "a", "b"]);
+    match unsupported() {
+        None => {
+            r.ok();
+            assert_eq!(s.tree(), lines(&["a/", "a/x f:X", "b f:A"]));
+            assert_eq!((s.id("a"), s.id("b")), (ib, ia));
+        }
+        Some(why) => {
+            r.fails(&format!(
+                "pmv: cannot exchange 'a' and 'b': atomic exchange is not supported {why}\n"
+            ));
+            assert_eq!(s.tree(), lines(&["a f:A", "b/", "b/x f:X"]));
+        }
+    }
+}
+
+#[test]
+fn exchange_on_the_test_file_system() {
+    check_swap(&Scratch::new());
+}
+
+#[test]
+fn exchange_on_the_second_file_system() {
+    let Some(other) = util::other_fs() else {
+        return;
+    };
+    let s = Scratch {
+        dir: tempfile::Builder::new()
+            .prefix("pmv-test-")
+            .tempdir_in(other)
+            .unwrap(),
+    };
+    check_swap(&s);
+}
+
+#[test]
+fn exchange_needs_both_sides() {
+    let s = Scratch::new();
+    s.file("a", "A");
+    s.pmv(["--exchange", "-T", "a", "nope"])
+        .fails("pmv: cannot exchange 'a' and 'nope': No such file or directory\n");
+    s.pmv(["--exchange", "-T", "nope", "a"])
+        .fails("pmv: cannot stat 'nope': No such file or directory\n");
+    assert_eq!(s.tree(), lines(&["a f:A"]));
+}
+
+#[test]
+fn exchange_refuses_backup() {
+    let s = Scratch::new();
+    s.file("a", "A").file("b", "B");
+    s.pmv(["--exchange", "-b", "a", "b"]).fails(
+        "pmv: cannot combine --backup with --exchange, -n, or --update=none-fail\nTry 'pmv --help' for more information.\n",
+    );
+}
+
+#[test]
+fn exchange_into_directory_form_and_verbose() {
+    if unsupported().is_some() {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("a", "new").file("d/a", "old");
+    s.pmv(["--exchange", "-v", "a", "d"])
+        .ok()
+        .stdout("exchanged 'a' <-> 'd/a'\n");
+    assert_eq!(s.tree(), lines(&["a f:old", "d/", "d/a f:new"]));
+}
+
+#[test]
+fn exchange_across_file_systems_is_refused() {
+    let Some(other) = util::other_fs() else {
+        return;
+    };
+    let s = Scratch::new();
+    s.file("a", "A");
+    let far = tempfile::tempdir_in(other).unwrap();
+    std::fs::write(far.path().join("b"), "B").unwrap();
+    let b = far.path().join("b");
+    let r = s.pmv([
+        "--exchange".as_ref(),
+        "-T".as_ref(),
+        "a".as_ref(),
+        b.as_os_str(),
+    ]);
+    assert_eq!(r.code, 1);
+    let want = match unsupported() {
+        None => "Invalid cross-device link".to_string(),
+        Some(why) => format!("atomic exchange is not supported {why}"),
+    };
+    assert!(
+        r.stderr.starts_with("pmv: cannot exchange 'a' and ")
+            && r.stderr.ends_with(&format!("{want}\n")),
+        "{r:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "B");
+    assert_eq!(s.read("a"), "A");
+}

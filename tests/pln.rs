@@ -1,0 +1,248 @@
+//! `pln` as a user runs it, and its promise: replacing a name with `-f` is
+//! atomic, on every backend, and leaves no staging name behind.
+
+mod util;
+
+use std::path::Path;
+use util::{lines, Scratch};
+
+fn pln<I: IntoIterator<Item = &'static str>>(s: &Scratch, args: I) -> util::Run {
+    s.run("pln", args)
+}
+
+fn leftovers(s: &Scratch) -> Vec<String> {
+    s.tree()
+        .into_iter()
+        .filter(|n| n.contains(".pmv-"))
+        .collect()
+}
+
+#[test]
+fn gnu_ln_forms_and_messages() {
+    let s = Scratch::new();
+    s.file("a", "A")
+        .file("b", "B")
+        .dir("d")
+        .dir("e")
+        .symlink("d", "l");
+    pln(&s, ["-s", "a", "b"]).fails("pln: failed to create symbolic link 'b': File exists\n");
+    pln(&s, ["a", "b"]).fails("pln: failed to create hard link 'b': File exists\n");
+    pln(&s, ["-sf", "a", "a"]).fails("pln: 'a' and 'a' are the same file\n");
+    pln(&s, ["-f", "a", "a"]).fails("pln: 'a' and 'a' are the same file\n");
+    pln(&s, ["d", "x"]).fails("pln: d: hard link not allowed for directory\n");
+    pln(&s, ["-sfT", "a", "d"]).fails("pln: d: cannot overwrite directory\n");
+    pln(&s, ["-t", "nope", "a"]).fails("pln: failed to access 'nope': No such file or directory\n");
+    pln(&s, ["-t", "a", "b"]).fails("pln: target 'a' is not a directory\n");
+    pln(&s, ["a", "b", "c"]).fails("pln: target 'c': No such file or directory\n");
+    pln(&s, ["a", "b", "a"]).fails("pln: target 'a': Not a directory\n");
+    pln(&s, ["-T", "a", "b", "c"])
+        .fails("pln: extra operand 'c'\nTry 'pln --help' for more information.\n");
+    pln(&s, ["nofile", "x"]).fails("pln: failed to access 'nofile': No such file or directory\n");
+    pln(&s, ["-n"]).fails("pln: missing file operand\nTry 'pln --help' for more information.\n");
+    assert!(leftovers(&s).is_empty());
+}
+
+#[test]
+fn creates_and_replaces() {
+    let s = Scratch::new();
+    s.file("a", "A").file("b", "B");
+    pln(&s, ["-v", "-s", "a", "c"]).ok().stdout("'c' -> 'a'\n");
+    pln(&s, ["-v", "a", "h"]).ok().stdout("'h' => 'a'\n");
+    assert_eq!(s.id("h"), s.id("a"));
+    pln(&s, ["-sf", "b", "c"]).ok();
+    assert_eq!(s.link_target("c"), Path::new("b"));
+    pln(&s, ["-f", "b", "h"]).ok();
+    assert_eq!(s.id("h"), s.id("b"));
+    pln(&s, ["-vbf", "-s", "a", "c"])
+        .ok()
+        .stdout("'c~' ~ 'c' -> 'a'\n");
+    assert_eq!(s.link_target("c~"), Path::new("b"));
+    pln(&s, ["-s", "nofile", "dangling"]).ok();
+    assert_eq!(s.link_target("dangling"), Path::new("nofile"));
+    assert!(leftovers(&s).is_empty());
+}
+
+#[test]
+fn one_operand_links_into_the_current_directory() {
+    let s = Scratch::new();
+    s.file("d/a", "A");
+    pln(&s, ["-v", "-s", "/x/y"])
+        .ok()
+        .stdout("'./y' -> '/x/y'\n");
+    pln(&s, ["d/a"]).ok();
+    assert_eq!(s.id("a"), s.id("d/a"));
+    pln(&s, ["d/a"]).fails("pln: failed to create hard link './a': File exists\n");
+}
+
+#[test]
+fn no_dereference_and_bsd_h_replace_a_symlink_to_a_directory() {
+    let s = Scratch::new();
+    s.dir("r1").dir("r2").dir("r3").symlink("r1", "current");
+    pln(&s, ["-sfn", "r2", "current"]).ok();
+    assert_eq!(s.link_target("current"), Path::new("r2"));
+    pln(&s, ["-sfh", "r3", "current"]).ok();
+    assert_eq!(s.link_target("current"), Path::new("r3"));
+    // Without -n the link's directory is the target directory.
+    pln(&s, ["-sf", "r1", "current"]).ok();
+    assert_eq!(s.link_target("current"), Path::new("r3"));
+    assert_eq!(s.link_target("r3/r1"), Path::new("r1"));
+    // A real directory is never replaced.
+    pln(&s, ["-sfT", "r1", "r2"]).fails("pln: r2: cannot overwrite directory\n");
+    assert!(leftovers(&s).is_empty());
+}
+
+#[test]
+fn relative_links() {
+    let s = Scratch::new();
+    s.file("a", "A").dir("d");
+    pln(&s, ["-sr", "a", "d/rel"]).ok();
+    assert_eq!(s.link_target("d/rel"), Path::new("../a"));
+    assert_eq!(s.read("d/rel"), "A");
+    pln(&s, ["-srv", "d/x", "rel"])
+        .ok()
+        .stdout("'rel' -> 'd/x'\n");
+    pln(&s, ["-r", "a", "b"]).fails(
+        "pln: cannot do --relative without --symbolic\nTry 'pln --help' for more information.\n",
+    );
+}
+
+#[test]
+fn interactive_replace() {
+    let s = Scratch::new();
+    s.file("a", "A").symlink("a", "l").file("b", "B");
+    let r = s.run_with("pln", ["-sif", "b", "l"], Some("n\n"), &[]);
+    assert_eq!(r.code, 0, "-f after -i wins: {r:?}");
+    assert_eq!(s.link_target("l"), Path::new("b"));
+    let r = s.run_with("pln", ["-si", "a", "l"], Some("n\n"), &[]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, "pln: replace 'l'? "));
+    assert_eq!(s.link_target("l"), Path::new("b"));
+    let r = s.run_with("pln", ["-si", "a", "l"], Some("y\n"), &[]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, "pln: replace 'l'? "));
+    assert_eq!(s.link_target("l"), Path::new("a"));
+}
+
+/// A reader opening `current/file` in a tight loop while `pln -sfn` flips
+/// `current` thousands of times never gets ENOENT.
+#[test]
+fn readers_never_see_the_flipped_link_missing() {
+    reader_race(&["-sfn"], "pln");
+}
+
+/// The same through `pmv -T` on a staged link.
+#[test]
+fn readers_never_see_pmv_t_flip_missing() {
+    reader_race(&["-T"], "pmv");
+}
+
+fn reader_race(flags: &[&str], prog: &str) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let s = Scratch::new();
+    s.file("releases/1/file", "1")
+        .file("releases/2/file", "2")
+        .symlink("releases/1", "current");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (missing, reads) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let reader = {
+        let (path, stop, missing, reads) = (
+            s.path("current/file"),
+            stop.clone(),
+            missing.clone(),
+            reads.clone(),
+        );
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match std::fs::File::open(&path) {
+                    Ok(_) => reads.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => missing.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        })
+    };
+    let start = std::time::Instant::now();
+    let mut flips = 0;
+    while flips < 2000 && start.elapsed() < std::time::Duration::from_secs(30) {
+        let target = format!("releases/{}", 1 + flips % 2);
+        let r = if prog == "pln" {
+            s.run(
+                "pln",
+                flags.iter().copied().chain([target.as_str(), "current"]),
+            )
+        } else {
+            std::os::unix::fs::symlink(&target, s.path("current.new")).unwrap();
+            s.run(
+                "pmv",
+                flags.iter().copied().chain(["current.new", "current"]),
+            )
+        };
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+        flips += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    reader.join().unwrap();
+    assert!(flips >= 500, "only {flips} flips");
+    assert!(reads.load(Ordering::Relaxed) > 0);
+    assert_eq!(
+        missing.load(Ordering::Relaxed),
+        0,
+        "a reader saw current/file missing"
+    );
+    assert!(leftovers(&s).is_empty());
+}
+
+/// Eight `pln -sfn` processes racing on one name all succeed and leave a
+/// valid link and no staging names.
+#[test]
+fn eight_racing_flippers() {
+    let s = Scratch::new();
+    for i in 0..8 {
+        s.dir(&format!("r{i}"));
+    }
+    let root = s.dir.path().to_path_buf();
+    let workers: Vec<_> = (0..8)
+        .map(|i| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                for _ in 0..40 {
+                    let out = std::process::Command::new(util::bin("pln"))
+                        .args(["-sfn", &format!("r{i}"), "current"])
+                        .current_dir(&root)
+                        .output()
+                        .unwrap();
+                    assert!(out.status.success(), "{out:?}");
+                    assert!(out.stderr.is_empty(), "{out:?}");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let target = s.link_target("current");
+    assert!(target.to_string_lossy().starts_with('r'), "{target:?}");
+    assert!(leftovers(&s).is_empty(), "{:?}", leftovers(&s));
+    assert_eq!(s.tree().len(), 9, "{:?}", s.tree());
+}
+
+#[test]
+fn staging_name_never_survives_a_failure() {
+    // The library call has no directory check of its own: the link is
+    // staged, the rename over a non-empty directory fails, and the staged
+    // name must be gone.
+    let s = Scratch::new();
+    s.dir("d/sub").file("d/sub/x", "X");
+    let err = pmv::flip_symlink("t".as_ref(), &s.path("d/sub")).unwrap_err();
+    assert!(
+        matches!(
+            err.raw_os_error(),
+            Some(libc::EISDIR | libc::ENOTEMPTY | libc::EEXIST)
+        ),
+        "{err}"
+    );
+    let err = pmv::link_replacing(&s.path("d/sub/x"), &s.path("d/sub")).unwrap_err();
+    assert!(err.raw_os_error().is_some(), "{err}");
+    assert_eq!(s.tree(), lines(&["d/", "d/sub/", "d/sub/x f:X"]));
+    // Through pln: a real directory in the way is refused before staging.
+    pln(&s, ["-sfT", "t", "d/sub"]).fails("pln: d/sub: cannot overwrite directory\n");
+    assert_eq!(s.tree(), lines(&["d/", "d/sub/", "d/sub/x f:X"]));
+}
