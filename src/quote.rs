@@ -170,6 +170,33 @@ fn quote_in(name: &OsStr, utf8: bool) -> String {
     out
 }
 
+/// Quote `name` as GNU's `quotef` does for `NAME: message` diagnostics:
+/// bare when nothing in it needs quoting, else as [`quote`].
+///
+/// # Examples
+/// ```
+/// use pmv::quote::quotef;
+/// assert_eq!(quotef("dir".as_ref()), "dir");
+/// assert_eq!(quotef("a b".as_ref()), "'a b'");
+/// ```
+pub fn quotef(name: &OsStr) -> String {
+    let b = name.as_bytes();
+    let bare = !b.is_empty()
+        && b.iter().enumerate().all(|(i, &c)| match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
+            b'%' | b'+' | b',' | b'-' | b'.' | b'/' | b'_' | b']' | b'@' => true,
+            b'#' | b'~' => i > 0,
+            b'{' | b'}' => b.len() > 1,
+            0x80.. => utf8_locale() && std::str::from_utf8(b).is_ok(),
+            _ => false,
+        });
+    if bare {
+        String::from_utf8_lossy(b).into_owned()
+    } else {
+        quote(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote_in;
@@ -222,32 +249,5 @@ mod tests {
         assert_eq!(u("café".as_bytes()), "'café'");
         assert_eq!(u("é'".as_bytes()), "\"é'\"");
         assert_eq!(u(b"x\xffy"), "'x'$'\\377''y'");
-    }
-}
-
-/// Quote `name` as GNU's `quotef` does for `NAME: message` diagnostics:
-/// bare when nothing in it needs quoting, else as [`quote`].
-///
-/// # Examples
-/// ```
-/// use pmv::quote::quotef;
-/// assert_eq!(quotef("dir".as_ref()), "dir");
-/// assert_eq!(quotef("a b".as_ref()), "'a b'");
-/// ```
-pub fn quotef(name: &OsStr) -> String {
-    let b = name.as_bytes();
-    let bare = !b.is_empty()
-        && b.iter().enumerate().all(|(i, &c)| match c {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
-            b'%' | b'+' | b',' | b'-' | b'.' | b'/' | b'_' | b']' | b'@' => true,
-            b'#' | b'~' => i > 0,
-            b'{' | b'}' => b.len() > 1,
-            0x80.. => utf8_locale() && std::str::from_utf8(b).is_ok(),
-            _ => false,
-        });
-    if bare {
-        String::from_utf8_lossy(b).into_owned()
-    } else {
-        quote(name)
     }
 }

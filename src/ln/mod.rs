@@ -206,10 +206,10 @@ fn options(m: &ArgMatches) -> Result<Options, UsageError> {
     let mut make_backups = has(m, "b") || has(m, "backup") || has(m, "suffix");
     let word = m
         .get_many::<String>("backup")
-        .and_then(|v| v.last().cloned());
+        .and_then(|mut v| v.next_back().cloned());
     let suffix: Option<OsString> = m
         .get_many::<OsString>("suffix")
-        .and_then(|v| v.last().cloned());
+        .and_then(|mut v| v.next_back().cloned());
     let backup = if make_backups {
         let control = crate::mv::cli::backup_control(word)?;
         make_backups = control != Control::None;
