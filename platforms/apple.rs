@@ -13,6 +13,7 @@
 //! `(dev, ino)` before relying on it.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use rustix::fs::{renameat_with, RenameFlags, CWD};
@@ -48,5 +49,53 @@ pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
         Err(Errno::NOSYS) => Err(super::unsupported_system()),
         Err(Errno::INVAL | Errno::NOTSUP) => Err(super::unsupported_fs()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Copy file data with `fcopyfile(COPYFILE_DATA)` (clones on APFS where it
+/// can), falling back to `read`/`write`.
+///
+/// # References
+/// - [copyfile(3)](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man3/copyfile.3.html)
+pub fn copy_data(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    if fcopyfile(from, to, rustix::fs::CopyfileFlags::DATA).is_ok() {
+        return Ok("fcopyfile(COPYFILE_DATA)");
+    }
+    super::posix::copy_data_rw(from, to, false, progress)
+}
+
+fn fcopyfile(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    flags: rustix::fs::CopyfileFlags,
+) -> io::Result<()> {
+    let state = rustix::fs::copyfile_state_alloc()?;
+    // SAFETY: `state` was just allocated and is freed exactly once below.
+    let r = unsafe { rustix::fs::fcopyfile(from, to, state, flags) };
+    // SAFETY: as above.
+    let _ = unsafe { rustix::fs::copyfile_state_free(state) };
+    r.map_err(Into::into)
+}
+
+/// `fcntl(F_FULLFSYNC)`: plain `fsync` on macOS does not flush the disk's
+/// cache. Falls back to `fsync` where the file system refuses it.
+pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
+    match rustix::fs::fcntl_fullfsync(fd) {
+        Ok(()) => Ok(()),
+        Err(_) => rustix::fs::fsync(fd).map_err(Into::into),
+    }
+}
+
+/// Copy extended attributes (and resource forks) with
+/// `fcopyfile(COPYFILE_XATTR)`.
+pub fn copy_xattrs(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> io::Result<()> {
+    match fcopyfile(from, to, rustix::fs::CopyfileFlags::XATTR) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(Errno::NOTSUP.raw_os_error()) => Ok(()),
+        Err(e) => Err(e),
     }
 }

@@ -27,3 +27,5 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 pub fn exchange(_a: &Path, _b: &Path) -> io::Result<&'static str> {
     Err(super::unsupported_system())
 }
+
+pub use super::posix::{copy_data, copy_xattrs, sync_file};

@@ -8,6 +8,9 @@
 //! | `replace(from, to)` | `rename(2)`: atomic replacement of `to` |
 //! | `rename_noreplace(from, to)` | move only if `to` does not exist, atomically |
 //! | `exchange(a, b)` | swap two names atomically |
+//! | `copy_data(from, to, progress)` | copy file data, fastest way first |
+//! | `sync_file(fd)` | flush a file to stable storage |
+//! | `copy_xattrs(from, to)` | copy extended attributes where the system has them |
 //!
 //! Each returns the name of the mechanism it used, so `--debug` can say it.
 //! An operation that this kernel or file system cannot do atomically returns
@@ -40,8 +43,12 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use imp::{exchange, rename_noreplace, BACKEND, NATIVE_NOREPLACE};
-pub use posix::{hold_signals, replace};
+pub use imp::{
+    copy_data, copy_xattrs, exchange, rename_noreplace, sync_file, BACKEND, NATIVE_NOREPLACE,
+};
+pub use posix::{
+    catch_signals, caught_signal, copy_data_rw, hold_signals, replace, reraise, sync_dir,
+};
 
 /// The error for "this system has no such operation".
 pub fn unsupported_system() -> io::Error {

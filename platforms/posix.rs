@@ -15,6 +15,7 @@
 //! OpenBSD 5.0, NetBSD 7, AIX 7, HP-UX 11i v3, Cygwin.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use rustix::fs::{linkat, renameat, unlinkat, AtFlags, CWD};
@@ -101,4 +102,137 @@ impl Drop for HoldSignals {
             libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut());
         }
     }
+}
+
+/// The size of one read/write step when copying file data.
+const CHUNK: usize = 256 * 1024;
+
+/// Copy the rest of `from` into `to` with `read`/`write`, calling
+/// `progress` with the bytes done after each step; an error from
+/// `progress` stops the copy (a caught signal). Holes are kept: an
+/// all-zero chunk is skipped with `lseek` when `sparse` is set, and the
+/// caller sets the final length with `ftruncate`.
+pub fn copy_data_rw(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    sparse: bool,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match rustix::io::read(from, &mut buf) {
+            Ok(0) => {
+                return Ok(if sparse {
+                    "read/write (sparse)"
+                } else {
+                    "read/write"
+                })
+            }
+            Ok(n) => n,
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if sparse && buf[..n].iter().all(|&b| b == 0) {
+            rustix::fs::seek(to, rustix::fs::SeekFrom::Current(n as i64))?;
+        } else {
+            let mut done = 0;
+            while done < n {
+                match rustix::io::write(to, &buf[done..n]) {
+                    Ok(w) => done += w,
+                    Err(Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        progress(n as u64)?;
+    }
+}
+
+/// Copy file data: the generic backend has only `read`/`write`.
+#[allow(dead_code)]
+pub fn copy_data(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    copy_data_rw(from, to, false, progress)
+}
+
+/// Flush a file's data and metadata to stable storage.
+///
+/// # References
+/// - [POSIX `fsync`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/fsync.html)
+#[allow(dead_code)]
+pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
+    rustix::fs::fsync(fd).map_err(Into::into)
+}
+
+/// Flush a directory's entries. Some systems (illumos, Solaris, some
+/// network file systems) refuse `fsync` on a directory with `EINVAL` or
+/// `EBADF`; there is nothing more to do there.
+pub fn sync_dir(fd: BorrowedFd<'_>) -> io::Result<()> {
+    match rustix::fs::fsync(fd) {
+        Ok(()) | Err(Errno::INVAL | Errno::BADF) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Extended attributes: the generic backend knows no portable API for
+/// them, so there is nothing to copy.
+#[allow(dead_code)]
+pub fn copy_xattrs(_from: BorrowedFd<'_>, _to: BorrowedFd<'_>) -> io::Result<()> {
+    Ok(())
+}
+
+static CAUGHT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn note_signal(sig: libc::c_int) {
+    CAUGHT.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// From now on, SIGINT, SIGTERM and SIGHUP only set a flag
+/// ([`caught_signal`]), so a long copy can stop at its next step, remove
+/// what it staged, and then die of the signal with [`reraise`].
+///
+/// # References
+/// - [POSIX `sigaction`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/sigaction.html)
+pub fn catch_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe; sigaction is given a fully initialised struct.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(sig, std::ptr::null(), &mut old);
+            if old.sa_sigaction == libc::SIG_IGN {
+                continue; // ignored by our parent (nohup): keep it so
+            }
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The signal caught since [`catch_signals`], if any.
+pub fn caught_signal() -> Option<i32> {
+    match CAUGHT.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+/// Die of `sig` as if it had not been caught, so the parent sees the
+/// signal in the exit status.
+pub fn reraise(sig: i32) -> ! {
+    // SAFETY: resetting a disposition and raising are plain libc calls.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig)
 }

@@ -54,7 +54,8 @@ Flip a release symlink atomically, on any system:
   pln -sfn releases/42 current
 ";
 
-fn command() -> Command {
+/// The clap description of `pln`.
+pub fn command() -> Command {
     Command::new("pln")
         .disable_help_flag(true)
         .disable_version_flag(true)
