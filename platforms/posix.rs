@@ -236,3 +236,28 @@ pub fn reraise(sig: i32) -> ! {
     }
     std::process::exit(128 + sig)
 }
+
+/// Create a fifo, device node or socket node at `path` with `mode` (type
+/// and permission bits, as `st_mode`) and device number `rdev`.
+///
+/// # References
+/// - [POSIX `mknod`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/mknod.html)
+pub fn make_node(path: &Path, mode: u32, rdev: u64) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(Errno::INVAL.raw_os_error()))?;
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    let r = unsafe {
+        if mode & libc::S_IFMT as u32 == libc::S_IFIFO as u32 {
+            libc::mkfifo(c.as_ptr(), (mode & 0o7777) as libc::mode_t)
+        } else {
+            libc::mknod(c.as_ptr(), mode as libc::mode_t, rdev as libc::dev_t)
+        }
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

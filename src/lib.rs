@@ -22,6 +22,7 @@ mod platform;
 
 pub mod args;
 pub mod backup;
+mod copy;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod ln;

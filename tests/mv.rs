@@ -41,7 +41,7 @@ fn usage_errors_change_nothing() {
     s.pmv(["--verbose=1", "a", "b"])
         .fails(&usage("option '--verbose' doesn't allow an argument"));
     s.pmv(["--s", "a", "b"]).fails(&usage(
-        "option '--s' is ambiguous; possibilities: '--strip-trailing-slashes' '--suffix'",
+        "option '--s' is ambiguous; possibilities: '--strip-trailing-slashes' '--suffix' '--sync'",
     ));
     s.pmv(["a", "b", "-t"])
         .fails(&usage("option requires an argument -- 't'"));
@@ -255,7 +255,7 @@ fn non_empty_directory() {
     s.dir("a").file("a/x", "X").dir("d").file("d/y", "Y");
     let before = s.tree();
     s.pmv(["-T", "a", "d"])
-        .fails("pmv: cannot move 'a' to 'd': Directory not empty\n");
+        .fails("pmv: cannot overwrite 'd': Directory not empty\n");
     assert_eq!(s.tree(), before);
 }
 

@@ -102,7 +102,16 @@ fn relative_links() {
         .ok()
         .stdout("'rel' -> 'd/x'\n");
     pln(&s, ["-r", "a", "b"]).fails(
-        "pln: cannot do --relative without --symbolic\nTry 'pln --help' for more information.\n",
+        "pln: cannot do --relative without --symbolic
+",
+    );
+    pln(&s, ["-s", "", "empty"]).fails(
+        "pln: failed to create symbolic link 'empty' -> '': No such file or directory
+",
+    );
+    pln(&s, ["-t", "d", "-T", "a"]).fails(
+        "pln: cannot combine --target-directory and --no-target-directory
+",
     );
 }
 

@@ -277,7 +277,7 @@ pub fn main() -> ExitCode {
         // GNU says so per operand, and so do we (below).
     }
     if opts.relative && !opts.symbolic {
-        report::usage_error(PROG, "cannot do --relative without --symbolic");
+        report::error(PROG, "cannot do --relative without --symbolic");
         return ExitCode::FAILURE;
     }
     let operands = crate::args::operands(&m, "operands");
@@ -293,7 +293,10 @@ fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
     }
     let jobs: Vec<(PathBuf, PathBuf)> = if opts.no_target {
         if to_dir {
-            report::error(PROG, crate::mv::cli::COMBINE);
+            report::error(
+                PROG,
+                "cannot combine --target-directory and --no-target-directory",
+            );
             return ExitCode::FAILURE;
         }
         match n {
@@ -459,7 +462,7 @@ impl Linker {
                         quotef(dest.as_os_str())
                     ))));
                 }
-                if self.created.contains(&(dest_id.0, dest_id.1)) {
+                if !self.opts.symbolic && self.created.contains(&(dest_id.0, dest_id.1)) {
                     return Err(Some(Error::msg(format!(
                         "will not overwrite just-created {} with {}",
                         q(dest),
@@ -528,9 +531,22 @@ impl Linker {
 
     fn create_error(&self, source: &Path, dest: &Path, e: io::Error) -> Error {
         if self.opts.symbolic {
+            if errno(&e) == Some(Errno::NAMETOOLONG) || source.as_os_str().is_empty() {
+                return Error::io(
+                    format!(
+                        "failed to create symbolic link {} -> {}",
+                        q(dest),
+                        q(source)
+                    ),
+                    e,
+                );
+            }
             return Error::io(format!("failed to create symbolic link {}", q(dest)), e);
         }
         match errno(&e) {
+            Some(Errno::MLINK) => {
+                Error::io(format!("failed to create hard link to {}", q(source)), e)
+            }
             Some(Errno::DQUOT | Errno::EXIST | Errno::NOSPC | Errno::ROFS) => {
                 Error::io(format!("failed to create hard link {}", q(dest)), e)
             }

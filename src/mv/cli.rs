@@ -10,19 +10,30 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use crate::args::{argmatch, bad_arg_message, flag, has, BadArg, UsageError};
 use crate::backup::{self, Control};
 
-/// What to do when the destination exists (GNU's `interactive` field).
+/// The last of `-f`, `-i`, `-n` (GNU's `interactive` field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interactive {
-    /// Replace; ask only for an unwritable destination on a terminal.
+    /// None given: ask only for an unwritable destination on a terminal.
     Unspecified,
     /// `-f`: replace without asking.
     AlwaysYes,
     /// `-i`: ask.
     AskUser,
-    /// `-n`, `--update=none`: skip silently.
+    /// `-n`: never replace (it also sets [`Update::None`]).
     AlwaysSkip,
-    /// `--update=none-fail`: skip with a diagnostic and exit 1.
-    AlwaysNo,
+}
+
+/// Which existing destinations are replaced (`-u`, `--update`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Update {
+    /// Every one (the default).
+    All,
+    /// Only one older than SOURCE (`-u`, `--update`, `--update=older`).
+    Older,
+    /// None, silently (`-n`, `--update=none`).
+    None,
+    /// None, and say so with exit status 1 (`--update=none-fail`).
+    NoneFail,
 }
 
 /// Where each SOURCE goes.
@@ -42,7 +53,7 @@ pub enum Target {
 #[derive(Clone, Debug)]
 pub struct Options {
     pub interactive: Interactive,
-    pub update_older: bool,
+    pub update: Update,
     pub backup: Option<(Control, OsString)>,
     pub target: Target,
     pub verbose: bool,
@@ -53,6 +64,10 @@ pub struct Options {
     pub atomic: bool,
     /// Both `-t` and `-T` were given: refused once the operands are counted.
     pub conflict: bool,
+    /// `--sync`: flush copied data and changed directories.
+    pub sync: bool,
+    /// `-g`, `--progress`: a progress bar for copies, on a terminal.
+    pub progress: bool,
 }
 
 /// What the command line asked for.
@@ -71,14 +86,6 @@ const UPDATE: &[(&str, Update)] = &[
     ("none-fail", Update::NoneFail),
     ("older", Update::Older),
 ];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Update {
-    All,
-    None,
-    NoneFail,
-    Older,
-}
 
 /// The clap description of `pmv`, in GNU's option order.
 pub fn command() -> Command {
@@ -140,6 +147,8 @@ pub fn command() -> Command {
         .arg(flag("u", Some('u'), None, "[GNU] equivalent to --update[=older]"))
         .arg(flag("verbose", Some('v'), Some("verbose"), "[GNU] explain what is being done"))
         .arg(flag("atomic", None, Some("atomic"), "[pmv] fail rather than take any step that is not atomic"))
+        .arg(flag("progress", Some('g'), Some("progress"), "[pmv] show a progress bar for copies across file systems"))
+        .arg(flag("sync", None, Some("sync"), "[pmv] flush copied data and changed directories to stable storage"))
         .arg(flag("help", None, Some("help"), "display this help and exit"))
         .arg(flag("version", None, Some("version"), "output version information and exit"))
         .arg(
@@ -156,8 +165,7 @@ enum Event {
     Force,
     Interactive,
     NoClobber,
-    UpdateOlder,
-    Update(String),
+    Update(Option<String>),
     Backup(Option<String>),
     Suffix(OsString),
 }
@@ -172,7 +180,7 @@ fn events(m: &ArgMatches) -> Vec<(usize, Event)> {
     simple("force", &|| Event::Force);
     simple("interactive", &|| Event::Interactive);
     simple("no-clobber", &|| Event::NoClobber);
-    simple("u", &|| Event::UpdateOlder);
+    simple("u", &|| Event::Update(None));
     simple("b", &|| Event::Backup(None));
     let valued = |id: &str| -> Vec<(usize, Option<String>)> {
         match (m.indices_of(id), m.get_raw_occurrences(id)) {
@@ -184,7 +192,7 @@ fn events(m: &ArgMatches) -> Vec<(usize, Event)> {
         }
     };
     for (i, v) in valued("update") {
-        ev.push((i, v.map_or(Event::UpdateOlder, Event::Update)));
+        ev.push((i, Event::Update(v)));
     }
     for (i, v) in valued("backup") {
         ev.push((i, Event::Backup(v)));
@@ -206,7 +214,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
         return Ok(Request::Version);
     }
     let mut interactive = Interactive::Unspecified;
-    let mut update_older = false;
+    let mut update = Update::All;
     let mut make_backups = false;
     let mut version_control: Option<String> = None;
     let mut suffix: Option<OsString> = None;
@@ -215,28 +223,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
             Event::Force => interactive = Interactive::AlwaysYes,
             Event::Interactive => interactive = Interactive::AskUser,
             Event::NoClobber => interactive = Interactive::AlwaysSkip,
-            Event::UpdateOlder => update_older = true,
-            Event::Update(word) => {
-                let u = argmatch(&word, UPDATE)
+            Event::Update(None) => update = Update::Older,
+            Event::Update(Some(word)) => {
+                update = argmatch(&word, UPDATE)
                     .map_err(|e| UsageError(bad_arg_message(e, &word, "--update", UPDATE)))?;
-                // As in GNU: an earlier -n is not undone by --update.
-                if interactive != Interactive::AlwaysSkip {
-                    match u {
-                        Update::All => {
-                            update_older = false;
-                            interactive = Interactive::Unspecified;
-                        }
-                        Update::None => {
-                            update_older = false;
-                            interactive = Interactive::AlwaysSkip;
-                        }
-                        Update::NoneFail => {
-                            update_older = false;
-                            interactive = Interactive::AlwaysNo;
-                        }
-                        Update::Older => update_older = true,
-                    }
-                }
             }
             Event::Backup(word) => {
                 make_backups = true;
@@ -250,10 +240,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
             }
         }
     }
+    // As GNU 9.6 and later: a winning -n means --update=none, whatever the
+    // order of -n and --update.
+    if interactive == Interactive::AlwaysSkip {
+        update = Update::None;
+    }
     let exchange = has(&m, "exchange");
-    if make_backups
-        && (exchange || matches!(interactive, Interactive::AlwaysSkip | Interactive::AlwaysNo))
-    {
+    if make_backups && (exchange || matches!(update, Update::None | Update::NoneFail)) {
         return Err(UsageError(
             "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
         ));
@@ -285,16 +278,19 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     };
     let options = Options {
         interactive,
-        update_older,
+        update,
         backup,
         target,
-        verbose: has(&m, "verbose"),
         strip_trailing_slashes: has(&m, "strip-trailing-slashes"),
         exchange,
         no_copy: has(&m, "no-copy"),
+        // --debug implies -v, as in GNU.
+        verbose: has(&m, "verbose") || has(&m, "debug"),
         debug: has(&m, "debug"),
         atomic: has(&m, "atomic"),
         conflict: !dirs.is_empty() && has(&m, "no-target-directory"),
+        sync: has(&m, "sync"),
+        progress: has(&m, "progress"),
     };
     let operands = crate::args::operands(&m, "operands");
     Ok(Request::Move(options, operands))

@@ -1,7 +1,7 @@
 //! What to do with one SOURCE → destination pair once both have been
 //! looked at with `lstat`: pure code, no side effects.
 
-use super::cli::{Interactive, Options};
+use super::cli::{Interactive, Options, Update};
 
 /// The parts of an `lstat` result that the decision needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub struct Meta {
     pub mtime: (i64, i64),
     /// Permission bits (`st_mode & 07777`), for the unwritable prompt.
     pub mode: u32,
+    /// Number of hard links.
+    pub nlink: u64,
 }
 
 impl Meta {
@@ -60,7 +62,7 @@ pub enum Verdict {
     Replace,
 }
 
-/// Facts about the destination that are not in its `lstat`.
+/// Facts about the pair that are not in the two `lstat`s.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Context {
     /// This same command created the destination.
@@ -69,31 +71,32 @@ pub struct Context {
     pub writable: bool,
     /// Standard input is a terminal.
     pub stdin_tty: bool,
+    /// A backup of the destination will be made.
+    pub backup: bool,
+    /// SOURCE and destination are the same directory entry (same parent,
+    /// same name), not merely the same file.
+    pub same_entry: bool,
+    /// SOURCE is a symlink that resolves to the destination.
+    pub src_resolves_to_dst: bool,
 }
 
-/// Decide, in GNU mv's order, what to do when the destination exists.
-pub fn decide(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
-    match opts.interactive {
-        Interactive::AlwaysSkip => return Verdict::Skip,
-        Interactive::AlwaysNo => return Verdict::Refuse(Refusal::NotReplacing),
-        _ => {}
-    }
-    if src.same_file(dst) && !opts.exchange {
+fn no_replace(opts: &Options) -> bool {
+    matches!(opts.update, Update::None | Update::NoneFail)
+}
+
+/// The checks GNU mv makes before it may ask: same file, `--update`, `-n`,
+/// and whether to ask.
+pub fn before_asking(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
+    if !no_replace(opts) && same_file(src, dst, ctx) {
         return Verdict::Refuse(Refusal::SameFile);
     }
-    if opts.update_older && !src.dir && dst.mtime >= src.mtime {
+    if opts.update == Update::Older && !src.dir && dst.mtime >= src.mtime {
         return Verdict::Skip;
     }
-    if !opts.exchange {
-        if dst.dir && !src.dir {
-            return Verdict::Refuse(Refusal::DirWithNonDir);
-        }
-        if src.dir && !dst.dir {
-            return Verdict::Refuse(Refusal::NonDirWithDir);
-        }
-    }
-    if ctx.just_created && !dst.dir {
-        return Verdict::Refuse(Refusal::JustCreated);
+    match opts.update {
+        Update::None => return Verdict::Skip,
+        Update::NoneFail => return Verdict::Refuse(Refusal::NotReplacing),
+        _ => {}
     }
     match opts.interactive {
         Interactive::AskUser if !ctx.writable => Verdict::Ask(Question::OverrideMode),
@@ -102,6 +105,49 @@ pub fn decide(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
             Verdict::Ask(Question::OverrideMode)
         }
         _ => Verdict::Replace,
+    }
+}
+
+/// GNU's `same_file_ok`, for moves: replacing the destination would lose
+/// SOURCE itself.
+fn same_file(src: &Meta, dst: &Meta, ctx: Context) -> bool {
+    if ctx.backup {
+        // The destination is kept as a backup: only the very same entry is
+        // a problem.
+        return ctx.same_entry;
+    }
+    if src.same_file(dst) {
+        return true;
+    }
+    // Moving a symlink over the only name of the file it points to would
+    // leave a link pointing at itself.
+    src.symlink && !dst.symlink && ctx.src_resolves_to_dst && dst.nlink == 1
+}
+
+/// The checks after a "yes" (or when nobody asked): kinds must match
+/// (unless the destination is kept as a backup), and a destination this
+/// run created is not replaced.
+pub fn after_asking(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
+    if !ctx.backup && !opts.exchange {
+        if dst.dir && !src.dir {
+            return Verdict::Refuse(Refusal::DirWithNonDir);
+        }
+        if src.dir && !dst.dir {
+            return Verdict::Refuse(Refusal::NonDirWithDir);
+        }
+    }
+    if ctx.just_created && !dst.dir && !opts.exchange {
+        return Verdict::Refuse(Refusal::JustCreated);
+    }
+    Verdict::Replace
+}
+
+/// Both phases, for a caller that answers "yes" to every question.
+#[cfg(test)]
+fn decide(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Verdict {
+    match before_asking(src, dst, opts, ctx) {
+        Verdict::Replace => after_asking(src, dst, opts, ctx),
+        other => other,
     }
 }
 
@@ -136,7 +182,7 @@ mod tests {
     fn opts() -> Options {
         Options {
             interactive: Interactive::Unspecified,
-            update_older: false,
+            update: Update::All,
             backup: None,
             target: Target::Default,
             verbose: false,
@@ -146,6 +192,8 @@ mod tests {
             debug: false,
             atomic: false,
             conflict: false,
+            sync: false,
+            progress: false,
         }
     }
 
@@ -157,6 +205,7 @@ mod tests {
             ino,
             mtime: (mtime, 0),
             mode: 0o644,
+            nlink: 1,
         }
     }
 
@@ -167,10 +216,20 @@ mod tests {
         }
     }
 
+    fn link(ino: u64) -> Meta {
+        Meta {
+            symlink: true,
+            ..file(ino, 0)
+        }
+    }
+
     const W: Context = Context {
         just_created: false,
         writable: true,
         stdin_tty: false,
+        backup: false,
+        same_entry: false,
+        src_resolves_to_dst: false,
     };
 
     #[test]
@@ -208,21 +267,74 @@ mod tests {
     }
 
     #[test]
+    fn same_file_rules() {
+        let o = opts();
+        let resolves = Context {
+            src_resolves_to_dst: true,
+            ..W
+        };
+        assert_eq!(
+            decide(&link(1), &file(2, 0), &o, resolves),
+            Verdict::Refuse(Refusal::SameFile)
+        );
+        let two_names = Meta {
+            nlink: 2,
+            ..file(2, 0)
+        };
+        assert_eq!(decide(&link(1), &two_names, &o, resolves), Verdict::Replace);
+        assert_eq!(
+            decide(&link(1), &link(2), &o, resolves),
+            Verdict::Replace,
+            "dest is a symlink"
+        );
+        assert_eq!(
+            decide(&link(1), &link(1), &o, W),
+            Verdict::Refuse(Refusal::SameFile)
+        );
+        let b = Context { backup: true, ..W };
+        assert_eq!(
+            decide(&file(1, 0), &file(1, 0), &o, b),
+            Verdict::Replace,
+            "hard links with a backup"
+        );
+        let same = Context {
+            backup: true,
+            same_entry: true,
+            ..W
+        };
+        assert_eq!(
+            decide(&file(1, 0), &file(1, 0), &o, same),
+            Verdict::Refuse(Refusal::SameFile)
+        );
+    }
+
+    #[test]
+    fn backup_allows_kind_change() {
+        let b = Context { backup: true, ..W };
+        assert_eq!(decide(&file(1, 0), &dir(2), &opts(), b), Verdict::Replace);
+    }
+
+    #[test]
     fn no_clobber_and_update() {
         let mut o = opts();
-        o.interactive = Interactive::AlwaysSkip;
+        o.update = Update::None;
         assert_eq!(
             decide(&file(1, 0), &file(1, 0), &o, W),
             Verdict::Skip,
             "-n wins over same-file"
         );
-        o.interactive = Interactive::AlwaysNo;
+        assert_eq!(
+            decide(&file(1, 0), &dir(2), &o, W),
+            Verdict::Skip,
+            "-n wins over kind mismatch"
+        );
+        o.update = Update::NoneFail;
         assert_eq!(
             decide(&file(1, 0), &file(2, 0), &o, W),
             Verdict::Refuse(Refusal::NotReplacing)
         );
         let mut o = opts();
-        o.update_older = true;
+        o.update = Update::Older;
         assert_eq!(
             decide(&file(1, 5), &file(2, 5), &o, W),
             Verdict::Skip,
@@ -230,6 +342,11 @@ mod tests {
         );
         assert_eq!(decide(&file(1, 5), &file(2, 9), &o, W), Verdict::Skip);
         assert_eq!(decide(&file(1, 9), &file(2, 5), &o, W), Verdict::Replace);
+        assert_eq!(
+            decide(&dir(1), &dir(2), &o, W),
+            Verdict::Replace,
+            "-u does not skip directories"
+        );
     }
 
     #[test]
@@ -267,6 +384,18 @@ mod tests {
             decide(&file(1, 0), &file(2, 0), &o, tty_ro),
             Verdict::Replace,
             "-f: never ask"
+        );
+        // The question comes before the kind check: a "yes" can still be
+        // refused afterwards.
+        let mut o = opts();
+        o.interactive = Interactive::AskUser;
+        assert_eq!(
+            before_asking(&file(1, 0), &dir(2), &o, W),
+            Verdict::Ask(Question::Overwrite)
+        );
+        assert_eq!(
+            after_asking(&file(1, 0), &dir(2), &o, W),
+            Verdict::Refuse(Refusal::DirWithNonDir)
         );
     }
 

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use rustix::io::Errno;
 
-use super::cli::{Interactive, Options};
+use super::cli::{Options, Update};
 use super::decide::{self, Context, Meta, Question, Refusal, Verdict};
-use crate::ops;
 use crate::report::{self, q, Error};
+use crate::{copy, ops};
 
 pub const PROG: &str = "pmv";
 
@@ -20,6 +20,8 @@ pub enum Failed {
     Report(Error),
     /// The user said no: count a failure, print nothing more.
     Declined,
+    /// Nothing to do (`-n`, `--update`): a success.
+    Skipped,
 }
 
 impl From<Error> for Failed {
@@ -44,7 +46,8 @@ pub struct Mover {
 #[derive(Default)]
 struct Steps {
     names: Vec<String>,
-    atomic: bool,
+    /// A step was not atomic for readers.
+    racy: bool,
 }
 
 impl Steps {
@@ -64,6 +67,7 @@ pub fn lstat(path: &Path) -> io::Result<Meta> {
         ino: st.st_ino as u64,
         mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
         mode: st.st_mode as u32 & 0o7777,
+        nlink: st.st_nlink as u64,
     })
 }
 
@@ -101,10 +105,7 @@ impl Mover {
     }
 
     fn no_clobber(&self) -> bool {
-        matches!(
-            self.opts.interactive,
-            Interactive::AlwaysSkip | Interactive::AlwaysNo
-        )
+        matches!(self.opts.update, Update::None | Update::NoneFail)
     }
 
     /// The first, no-replace attempt of moving `src` to `dst`, if this run
@@ -130,13 +131,15 @@ impl Mover {
             match result {
                 Ok(mech) => {
                     steps.push(mech);
-                    steps.atomic = true;
                     return self.done(src, dst, None, steps, None);
+                }
+                // -n and --update=none[-fail] look at nothing else.
+                Err(e) if errno(&e) == Some(Errno::EXIST) && self.no_clobber() => {
+                    return self.skip(dst)
                 }
                 Err(e) if crate::platform::is_unsupported(&e) => noreplace_unsupported = true,
                 Err(_) => {}
             }
-            steps.push(format!("{} refused", noreplace_name()));
         }
         let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
         let dst_meta = match lstat(dst) {
@@ -148,29 +151,15 @@ impl Mover {
             return super::exchange::run(self, src, dst, &src_meta, dst_meta.as_ref());
         }
         let mut backup = None;
-        match dst_meta {
+        match &dst_meta {
             Some(dst_meta) => {
-                let ctx = Context {
-                    just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino)),
-                    writable: dst_meta.symlink || writable(dst),
-                    stdin_tty: self.stdin_tty(),
-                };
-                match decide::decide(&src_meta, &dst_meta, &self.opts, ctx) {
-                    Verdict::Skip => return Ok(()),
-                    Verdict::Refuse(r) => return Err(refusal(r, src, dst).into()),
-                    Verdict::Ask(question) => {
-                        if !ask(question, dst, &dst_meta) {
-                            return Err(Failed::Declined);
-                        }
-                    }
-                    Verdict::Replace => {}
-                }
+                self.check_existing(src, dst, &src_meta, dst_meta)?;
                 if let Some((control, suffix)) = self.opts.backup.clone() {
                     backup = crate::backup::backup_name(dst, control, &suffix, || {
                         crate::backup::list_parent(dst)
                     });
                     if let Some(b) = &backup {
-                        self.make_backup(src, dst, b, &src_meta, &dst_meta, &mut steps)?;
+                        self.make_backup(src, dst, b, &src_meta, dst_meta, &mut steps)?;
                     }
                 }
             }
@@ -181,45 +170,219 @@ impl Mover {
                     return Err(not_atomic(
                         src,
                         dst,
-                        "no atomic no-replace rename for a directory here",
+                        "no atomic no-replace rename for a directory on this system",
                     )
                     .into());
                 }
-                steps.push("lstat check (racy)");
+                steps.push("lstat check then renameat (racy)");
+                steps.racy = true;
             }
             None => {}
         }
-        if self.no_clobber() && !noreplace_unsupported {
-            // DEST vanished since the first try: still never replace it.
-            return match ops::rename_noreplace(src, dst) {
-                Ok(mech) => {
-                    steps.push(mech);
-                    steps.atomic = true;
-                    self.done(src, dst, None, steps, Some(src_meta))
-                }
-                Err(e) if errno(&e) == Some(Errno::EXIST) => match self.opts.interactive {
-                    Interactive::AlwaysNo => Err(refusal(Refusal::NotReplacing, src, dst).into()),
-                    _ => Ok(()),
-                },
-                Err(e) => Err(self.rename_error(src, dst, &src_meta, e)),
-            };
-        }
-        match crate::platform::replace(src, dst) {
+        let atomic_noreplace = self.no_clobber() && !noreplace_unsupported;
+        let result = if atomic_noreplace {
+            // DEST may have vanished since the first try: still never
+            // replace one that appears.
+            ops::rename_noreplace(src, dst)
+        } else {
+            crate::platform::replace(src, dst)
+        };
+        match result {
             Ok(mech) => {
                 steps.push(mech);
-                steps.atomic = !steps
-                    .names
-                    .iter()
-                    .any(|s| s.contains("racy") || s.contains("rename(backup)"));
                 self.done(src, dst, backup.as_deref(), steps, Some(src_meta))
+            }
+            Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => self.skip(dst),
+            Err(e) if errno(&e) == Some(Errno::XDEV) && !self.opts.no_copy => {
+                let outcome = self.across(
+                    src,
+                    dst,
+                    &src_meta,
+                    dst_meta.as_ref(),
+                    backup.as_deref(),
+                    steps,
+                );
+                if outcome.is_err() {
+                    if let Some(b) = &backup {
+                        undo_backup(dst, b);
+                    }
+                }
+                outcome
             }
             Err(e) => {
                 if let Some(b) = &backup {
                     undo_backup(dst, b);
                 }
-                Err(self.rename_error(src, dst, &src_meta, e))
+                Err(rename_error(src, dst, &src_meta, e))
             }
         }
+    }
+
+    /// A skipped move: silent for `-n` and `--update=none`, an error for
+    /// `--update=none-fail`; `--debug` says `skipped`.
+    fn skip(&self, dst: &Path) -> Outcome {
+        if self.opts.update == Update::NoneFail {
+            return Err(refusal(Refusal::NotReplacing, dst, dst).into());
+        }
+        if self.opts.debug {
+            report::out(format_args!("skipped {}", q(dst)));
+        }
+        Ok(())
+    }
+
+    /// GNU's checks when the destination exists, with the question between
+    /// them.
+    fn check_existing(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        src_meta: &Meta,
+        dst_meta: &Meta,
+    ) -> Outcome {
+        let backup = self
+            .opts
+            .backup
+            .as_ref()
+            .is_some_and(|(c, _)| *c != crate::backup::Control::None);
+        let ctx = Context {
+            just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino)),
+            writable: dst_meta.symlink || writable(dst),
+            stdin_tty: self.stdin_tty(),
+            backup,
+            same_entry: backup && same_entry(src, dst),
+            src_resolves_to_dst: src_meta.symlink
+                && rustix::fs::stat(src).is_ok_and(|st| {
+                    #[allow(clippy::unnecessary_cast)]
+                    let id = (st.st_dev as u64, st.st_ino as u64);
+                    id == (dst_meta.dev, dst_meta.ino)
+                }),
+        };
+        match decide::before_asking(src_meta, dst_meta, &self.opts, ctx) {
+            Verdict::Skip => return Err(Failed::Skipped),
+            Verdict::Refuse(Refusal::NotReplacing) => {
+                return Err(refusal(Refusal::NotReplacing, src, dst).into())
+            }
+            Verdict::Refuse(r) => return Err(refusal(r, src, dst).into()),
+            Verdict::Ask(question) => {
+                if !ask(question, dst, dst_meta) {
+                    if self.opts.debug {
+                        report::out(format_args!("skipped {}", q(dst)));
+                    }
+                    return Err(Failed::Declined);
+                }
+            }
+            Verdict::Replace => {}
+        }
+        match decide::after_asking(src_meta, dst_meta, &self.opts, ctx) {
+            Verdict::Refuse(r) => Err(refusal(r, src, dst).into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The move crosses file systems: copy SOURCE into a staging entry
+    /// beside DEST, rename it over DEST, then remove SOURCE.
+    fn across(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        src_meta: &Meta,
+        dst_meta: Option<&Meta>,
+        backup: Option<&Path>,
+        mut steps: Steps,
+    ) -> Outcome {
+        if self.opts.atomic && src_meta.dir {
+            return Err(not_atomic(
+                src,
+                dst,
+                "a directory moved across file systems is removed from its source piece by piece",
+            )
+            .into());
+        }
+        if let Some(d) = dst_meta {
+            if d.dir && src_meta.dir && copy::dir_has_entries(dst) {
+                return Err(Error::io(
+                    format!(
+                        "inter-device move failed: {} to {}; unable to remove target",
+                        q(src),
+                        q(dst)
+                    ),
+                    io::Error::from_raw_os_error(Errno::NOTEMPTY.raw_os_error()),
+                )
+                .into());
+            }
+        }
+        crate::platform::catch_signals();
+        let mut bar = super::progress::Bar::new(self.opts.progress, src);
+        let staged = copy::stage(
+            src,
+            dst,
+            copy::Options {
+                sync: self.opts.sync,
+            },
+            &mut |n| bar.advance(n),
+        );
+        bar.finish();
+        if let Some(sig) = crate::platform::caught_signal() {
+            drop(staged);
+            crate::platform::reraise(sig);
+        }
+        let (staged, report) = staged?;
+        steps.push(format!(
+            "{} into a staging entry",
+            report.mechanism_or("copy")
+        ));
+        let commit = if self.no_clobber() {
+            ops::rename_noreplace(staged.path(), dst)
+        } else {
+            crate::platform::replace(staged.path(), dst)
+        };
+        match commit {
+            Ok(mech) => steps.push(mech),
+            Err(e) if errno(&e) == Some(Errno::EXIST) && self.no_clobber() => {
+                return self.skip(dst)
+            }
+            Err(e) => return Err(rename_error(src, dst, src_meta, e)),
+        }
+        staged.commit();
+        if self.opts.sync {
+            copy::sync_path_dir(parent(dst));
+        }
+        if self.opts.verbose {
+            for (i, line) in report.made.iter().enumerate() {
+                match backup {
+                    Some(b) if i == 0 && !src_meta.dir => {
+                        report::out(format_args!("{line} (backup: {})", q(b)))
+                    }
+                    _ => report::out(line),
+                }
+            }
+        }
+        let mut removed = Vec::new();
+        let removal = copy::remove_source(src, src_meta.dir, &mut removed);
+        if self.opts.verbose {
+            for line in &removed {
+                report::out(line);
+            }
+        }
+        removal?;
+        steps.push(if src_meta.dir {
+            "source tree removed"
+        } else {
+            "unlink source"
+        });
+        if self.opts.sync {
+            copy::sync_path_dir(parent(src));
+        }
+        if self.remember {
+            if let Ok(m) = lstat(dst) {
+                self.created.insert((m.dev, m.ino));
+            }
+        }
+        if self.opts.debug {
+            steps.racy = steps.racy || src_meta.dir;
+            debug_line(src, dst, &steps);
+        }
+        Ok(())
     }
 
     fn make_backup(
@@ -259,18 +422,6 @@ impl Mover {
         Ok(())
     }
 
-    fn rename_error(&self, src: &Path, dst: &Path, src_meta: &Meta, e: io::Error) -> Failed {
-        match errno(&e) {
-            Some(Errno::INVAL) if src_meta.dir => Error::msg(format!(
-                "cannot move {} to a subdirectory of itself, {}",
-                q(src),
-                q(dst)
-            )),
-            _ => Error::io(format!("cannot move {} to {}", q(src), q(dst)), e),
-        }
-        .into()
-    }
-
     /// Bookkeeping after a successful move.
     fn done(
         &mut self,
@@ -303,12 +454,47 @@ impl Mover {
     }
 }
 
-fn noreplace_name() -> &'static str {
-    "no-replace rename"
+/// GNU's wording for a failed rename.
+fn rename_error(src: &Path, dst: &Path, src_meta: &Meta, e: io::Error) -> Failed {
+    match errno(&e) {
+        Some(Errno::INVAL) if src_meta.dir => Error::msg(format!(
+            "cannot move {} to a subdirectory of itself, {}",
+            q(src),
+            q(dst)
+        )),
+        Some(
+            Errno::DQUOT
+            | Errno::EXIST
+            | Errno::ISDIR
+            | Errno::MLINK
+            | Errno::NOSPC
+            | Errno::TXTBSY
+            | Errno::NOTEMPTY,
+        ) => Error::io(format!("cannot overwrite {}", q(dst)), e),
+        _ => Error::io(format!("cannot move {} to {}", q(src), q(dst)), e),
+    }
+    .into()
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether `a` and `b` name the same directory entry: the same parent
+/// directory and the same last component.
+fn same_entry(a: &Path, b: &Path) -> bool {
+    let key = |p: &Path| {
+        let dir = lstat(parent(p)).ok().map(|m| (m.dev, m.ino));
+        (dir, p.file_name().map(OsStr::to_os_string))
+    };
+    key(a) == key(b)
 }
 
 fn debug_line(src: &Path, dst: &Path, steps: &Steps) {
-    let how = if steps.atomic { "atomic" } else { "not atomic" };
+    let how = if steps.racy { "not atomic" } else { "atomic" };
     report::error(
         PROG,
         format_args!(

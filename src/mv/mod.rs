@@ -4,6 +4,7 @@ pub mod cli;
 pub mod decide;
 mod exchange;
 mod exec;
+mod progress;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -154,6 +155,7 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
                 failed = true;
             }
             Err(Failed::Declined) => failed = true,
+            Err(Failed::Skipped) => {}
         }
     }
     if failed {

@@ -217,6 +217,9 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         } else if meta.is_dir() {
             out.push(format!("{rel}/"));
             walk(root, &path, out);
+        } else if !meta.is_file() {
+            // A fifo or device: opening it could block.
+            out.push(format!("{rel} special"));
         } else {
             out.push(format!(
                 "{rel} f:{}",

@@ -1,0 +1,451 @@
+//! Moves across file systems: atomic at the destination, nothing lost.
+//! They need a second file system (`util::other_fs`): under CI a missing
+//! one fails the run.
+
+mod util;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use util::{lines, Scratch};
+
+/// A scratch directory on the second file system.
+fn far() -> Option<Scratch> {
+    let other = util::other_fs()?;
+    Some(Scratch {
+        dir: tempfile::Builder::new()
+            .prefix("pmv-far-")
+            .tempdir_in(other)
+            .unwrap(),
+    })
+}
+
+fn p(path: &Path) -> &std::ffi::OsStr {
+    path.as_os_str()
+}
+
+fn staging_left(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".pmv-")
+        })
+        .collect()
+}
+
+#[test]
+fn file_keeps_data_mode_times_owner_and_xattrs() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("a", "hello");
+    let src = f.path("a");
+    fs::set_permissions(&src, fs::Permissions::from_mode(0o640)).unwrap();
+    let when = std::time::UNIX_EPOCH + std::time::Duration::new(981_173_106, 123_456_789);
+    fs::File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_times(fs::FileTimes::new().set_accessed(when).set_modified(when))
+        .unwrap();
+    let root = rustix::process::geteuid().is_root();
+    if root {
+        std::os::unix::fs::chown(&src, Some(1234), Some(4321)).unwrap();
+    }
+    let xattr =
+        rustix::fs::setxattr(&src, "user.pmv", b"v1", rustix::fs::XattrFlags::empty()).is_ok();
+    s.file("b", "old");
+    let r = s.run("pmv", [p(&src), "-v".as_ref(), "b".as_ref()]);
+    r.ok();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "copied '{}' -> 'b'\nremoved '{}'\n",
+            src.display(),
+            src.display()
+        )
+    );
+    assert!(!src.exists());
+    let m = fs::metadata(s.path("b")).unwrap();
+    assert_eq!(s.read("b"), "hello");
+    assert_eq!(m.mode() & 0o7777, 0o640);
+    assert_eq!((m.mtime(), m.mtime_nsec()), (981_173_106, 123_456_789));
+    assert_eq!((m.atime(), m.atime_nsec()), (981_173_106, 123_456_789));
+    if root {
+        assert_eq!((m.uid(), m.gid()), (1234, 4321));
+    }
+    // The generic backend knows no portable xattr API (see posix.rs).
+    if xattr && pmv::BACKEND != "posix" {
+        let mut buf = [0u8; 16];
+        let n = rustix::fs::getxattr(s.path("b"), "user.pmv", &mut buf[..]).unwrap();
+        assert_eq!(&buf[..n], b"v1");
+    }
+    assert!(staging_left(s.dir.path()).is_empty());
+}
+
+#[test]
+fn tree_keeps_links_symlinks_fifos_and_modes() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("t/sub/y", "Y")
+        .file("t/x", "X")
+        .dir("t/empty")
+        .symlink("sub/y", "t/sl");
+    fs::hard_link(f.path("t/sub/y"), f.path("t/hl")).unwrap();
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        f.path("t/fifo"),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    fs::set_permissions(f.path("t/sub"), fs::Permissions::from_mode(0o750)).unwrap();
+    let when = std::time::UNIX_EPOCH + std::time::Duration::new(1_000_000_000, 5);
+    let src = f.path("t");
+    s.run("pmv", [p(&src), ".".as_ref()]).ok();
+    assert!(!src.exists());
+    assert_eq!(
+        s.tree(),
+        lines(&[
+            "t/",
+            "t/empty/",
+            "t/fifo special",
+            "t/hl f:Y",
+            "t/sl l:sub/y",
+            "t/sub/",
+            "t/sub/y f:Y",
+            "t/x f:X"
+        ])
+    );
+    assert_eq!(
+        s.id("t/hl"),
+        s.id("t/sub/y"),
+        "hard links inside the tree stay hard links"
+    );
+    assert!(fs::symlink_metadata(s.path("t/fifo"))
+        .unwrap()
+        .file_type()
+        .is_fifo_like());
+    assert_eq!(
+        fs::metadata(s.path("t/sub")).unwrap().mode() & 0o7777,
+        0o750
+    );
+    let _ = when;
+    assert!(staging_left(s.dir.path()).is_empty());
+}
+
+trait FifoLike {
+    fn is_fifo_like(&self) -> bool;
+}
+
+impl FifoLike for fs::FileType {
+    fn is_fifo_like(&self) -> bool {
+        std::os::unix::fs::FileTypeExt::is_fifo(self)
+    }
+}
+
+#[test]
+fn tree_verbose_and_directory_times() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("d/e/g", "G").file("d/f", "F");
+    let when = std::time::UNIX_EPOCH + std::time::Duration::new(1_234_567_890, 42);
+    let dirfile = fs::File::open(f.path("d/e")).unwrap();
+    dirfile
+        .set_times(fs::FileTimes::new().set_accessed(when).set_modified(when))
+        .unwrap();
+    let src = f.path("d");
+    let r = s.run("pmv", ["-v".as_ref(), p(&src), "x".as_ref()]);
+    r.ok();
+    let d = src.display();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "created directory 'x'\ncreated directory 'x/e'\ncopied '{d}/e/g' -> 'x/e/g'\ncopied '{d}/f' -> 'x/f'\n\
+             removed '{d}/e/g'\nremoved directory '{d}/e'\nremoved '{d}/f'\nremoved directory '{d}'\n"
+        )
+    );
+    let m = fs::metadata(s.path("x/e")).unwrap();
+    assert_eq!((m.mtime(), m.mtime_nsec()), (1_234_567_890, 42));
+}
+
+#[test]
+fn replaces_existing_destination_atomically_and_refuses_non_empty_directory() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("a", "new").dir("d").file("d/x", "X");
+    s.file("a", "old").dir("d").file("d/keep", "K");
+    s.run("pmv", [p(&f.path("a")), ".".as_ref()]).ok();
+    assert_eq!(s.read("a"), "new");
+    let src = f.path("d");
+    s.run("pmv", [p(&src), ".".as_ref()]).fails(&format!(
+        "pmv: inter-device move failed: '{}' to './d'; unable to remove target: Directory not empty\n",
+        src.display()
+    ));
+    assert_eq!(s.read("d/keep"), "K");
+    assert_eq!(f.read("d/x"), "X");
+    // An empty directory is replaced.
+    fs::remove_file(s.path("d/keep")).unwrap();
+    s.run("pmv", [p(&src), ".".as_ref()]).ok();
+    assert_eq!(s.tree(), lines(&["a f:new", "d/", "d/x f:X"]));
+}
+
+#[test]
+fn no_clobber_no_copy_and_atomic() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("a", "new").dir("tree");
+    s.file("a", "old");
+    let a = f.path("a");
+    s.run("pmv", ["-n".as_ref(), p(&a), ".".as_ref()]).ok();
+    assert_eq!((s.read("a"), f.read("a")), ("old".into(), "new".into()));
+    s.run("pmv", ["--no-copy".as_ref(), p(&a), "b".as_ref()])
+        .fails(&format!(
+            "pmv: cannot move '{}' to 'b': Invalid cross-device link\n",
+            a.display()
+        ));
+    let tree = f.path("tree");
+    s.run("pmv", ["--atomic".as_ref(), p(&tree), "t".as_ref()]).fails(&format!(
+        "pmv: cannot move '{}' to 't': a directory moved across file systems is removed from its source piece by piece (--atomic)\n",
+        tree.display()
+    ));
+    assert!(tree.exists() && !s.exists("t"));
+    // A single file is atomic at the destination: --atomic allows it.
+    s.run("pmv", ["--atomic".as_ref(), p(&a), "b".as_ref()])
+        .ok();
+    assert_eq!(s.read("b"), "new");
+    let r = s.run("pmv", ["--debug".as_ref(), p(&tree), "t".as_ref()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.ends_with(": not atomic\n") && r.stderr.contains("staging"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn sparse_files_stay_sparse() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    let src = f.path("sparse");
+    let file = fs::File::create(&src).unwrap();
+    file.set_len(64 << 20).unwrap();
+    drop(file);
+    s.run("pmv", [p(&src), "sparse".as_ref()]).ok();
+    let m = fs::metadata(s.path("sparse")).unwrap();
+    assert_eq!(m.len(), 64 << 20);
+    assert!(
+        m.blocks() * 512 < 1 << 20,
+        "{} blocks for a 64 MiB hole",
+        m.blocks()
+    );
+}
+
+/// A reader of the destination, while it is replaced across file systems
+/// again and again, never sees it missing or partly written.
+#[test]
+fn readers_never_see_a_gap_or_a_partial_file() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    const SIZE: usize = 256 * 1024;
+    s.file("cur", &"A".repeat(SIZE));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (gaps, partial, reads) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let reader = {
+        let (path, stop, gaps, partial, reads) = (
+            s.path("cur"),
+            stop.clone(),
+            gaps.clone(),
+            partial.clone(),
+            reads.clone(),
+        );
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match fs::read(&path) {
+                    Ok(data) => {
+                        reads.fetch_add(1, Ordering::Relaxed);
+                        if data.len() != SIZE || data.iter().any(|&b| b != data[0]) {
+                            partial.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(_) => {
+                        gaps.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        })
+    };
+    for i in 0..100 {
+        let letter = if i % 2 == 0 { "B" } else { "C" };
+        f.file("next", &letter.repeat(SIZE));
+        s.run("pmv", [p(&f.path("next")), "cur".as_ref()]).ok();
+    }
+    stop.store(true, Ordering::Relaxed);
+    reader.join().unwrap();
+    assert!(reads.load(Ordering::Relaxed) > 0);
+    assert_eq!(
+        gaps.load(Ordering::Relaxed),
+        0,
+        "the destination went missing"
+    );
+    assert_eq!(
+        partial.load(Ordering::Relaxed),
+        0,
+        "a partial file was seen"
+    );
+    assert!(staging_left(s.dir.path()).is_empty());
+}
+
+/// A small tmpfs, mounted for one test and unmounted when dropped.
+struct SmallFs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFs {
+    fn mount(size: &str) -> Option<SmallFs> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = rustix::process::geteuid().is_root()
+            && Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+        if ok {
+            return Some(SmallFs { dir });
+        }
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI runs as root: the full-disk test must run"
+        );
+        eprintln!("skipping: cannot mount a tmpfs (not root)");
+        None
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn full_disk_leaves_everything_as_it_was() {
+    let Some(small) = SmallFs::mount("1m") else {
+        return;
+    };
+    let s = Scratch::new();
+    s.file("big", &"x".repeat(4 << 20));
+    let dst = small.dir.path().join("dst");
+    fs::write(&dst, "old").unwrap();
+    let r = s.run("pmv", ["big".as_ref(), p(&dst)]);
+    r.fails(&format!(
+        "pmv: error writing '{}': No space left on device\n",
+        dst.display()
+    ));
+    assert_eq!(fs::read_to_string(&dst).unwrap(), "old");
+    assert_eq!(fs::metadata(s.path("big")).unwrap().len(), 4 << 20);
+    assert!(
+        staging_left(small.dir.path()).is_empty(),
+        "{:?}",
+        staging_left(small.dir.path())
+    );
+}
+
+/// SIGINT, SIGTERM and SIGHUP in the middle of a copy: the staging entry
+/// is removed, SOURCE and destination are untouched, and pmv dies of the
+/// signal.
+#[test]
+fn signal_in_the_middle_of_a_copy() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    let big = s.path("big");
+    let file = fs::File::create(&big).unwrap();
+    // Allocated (not sparse), so the whole gigabyte is copied.
+    assert_eq!(
+        unsafe { libc::posix_fallocate(std::os::fd::AsRawFd::as_raw_fd(&file), 0, 1 << 30) },
+        0
+    );
+    drop(file);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        let dst = f.path("dst");
+        fs::write(&dst, "old").unwrap();
+        let mut child = Command::new(util::bin("pmv"))
+            .arg(&big)
+            .arg(&dst)
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < std::time::Duration::from_secs(20) {
+            if !staging_left(f.dir.path()).is_empty() {
+                seen = true;
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        assert!(seen, "the copy finished before it could be interrupted");
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(sig), "{status:?}");
+        assert_eq!(fs::read_to_string(&dst).unwrap(), "old");
+        assert_eq!(fs::metadata(&big).unwrap().len(), 1 << 30);
+        assert!(
+            staging_left(f.dir.path()).is_empty(),
+            "{:?}",
+            staging_left(f.dir.path())
+        );
+    }
+}
+
+#[test]
+fn source_that_cannot_be_removed_is_reported_after_the_move() {
+    // As GNU: the destination is complete, the failure to remove SOURCE
+    // is reported and the exit status is 1.
+    if rustix::process::geteuid().is_root() {
+        // root may remove anything; make the source's directory immutable
+        // is not portable: use a read-only bind mount instead.
+        let Some(f) = far() else { return };
+        let s = Scratch::new();
+        f.file("ro/a", "A");
+        let ro = f.path("ro");
+        let bound = Command::new("mount")
+            .args(["--bind"])
+            .arg(&ro)
+            .arg(&ro)
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new("mount")
+                .args(["-o", "remount,bind,ro"])
+                .arg(&ro)
+                .status()
+                .is_ok_and(|s| s.success());
+        if !bound {
+            let _ = Command::new("umount").arg(&ro).status();
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI runs as root: bind mounts must work"
+            );
+            return;
+        }
+        let a = ro.join("a");
+        let r = s.run("pmv", [p(&a), "a".as_ref()]);
+        let _ = Command::new("umount").arg(&ro).status();
+        r.fails(&format!(
+            "pmv: cannot remove '{}': Read-only file system\n",
+            a.display()
+        ));
+        assert_eq!(s.read("a"), "A");
+    }
+}
