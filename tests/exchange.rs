@@ -114,3 +114,21 @@ fn exchange_across_file_systems_is_refused() {
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "B");
     assert_eq!(s.read("a"), "A");
 }
+
+#[test]
+fn exchange_with_no_clobber_skips_and_interactive_asks() {
+    let s = Scratch::new();
+    s.file("a", "A").file("b", "B");
+    s.pmv(["--exchange", "-n", "a", "b"]).ok();
+    assert_eq!(s.tree(), lines(&["a f:A", "b f:B"]));
+    s.pmv(["--exchange", "a", "a"])
+        .fails("pmv: 'a' and 'a' are the same file\n");
+    let r = s.run_with("pmv", ["--exchange", "-i", "a", "b"], Some("n\n"), &[]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, "pmv: overwrite 'b'? "));
+    assert_eq!(s.tree(), lines(&["a f:A", "b f:B"]));
+    if unsupported().is_none() {
+        let r = s.run_with("pmv", ["--exchange", "-i", "a", "b"], Some("y\n"), &[]);
+        assert_eq!((r.code, r.stderr.as_str()), (0, "pmv: overwrite 'b'? "));
+        assert_eq!(s.tree(), lines(&["a f:B", "b f:A"]));
+    }
+}

@@ -1,32 +1,27 @@
-//! `--exchange`: swap SOURCE and destination atomically, or fail.
+//! `--exchange`: swap SOURCE and destination atomically, or fail. Never
+//! emulated with three renames.
 
+use std::io;
 use std::path::Path;
 
-use super::decide::Meta;
-use super::exec::{Failed, Mover};
+use super::exec::{Failed, Mover, PROG};
 use crate::ops;
 use crate::report::{self, q, Error};
 
-pub fn run(
-    mover: &mut Mover,
-    src: &Path,
-    dst: &Path,
-    _src_meta: &Meta,
-    dst_meta: Option<&Meta>,
-) -> Result<(), Failed> {
+/// Exchange `src` and `dst` (both looked at already; `dst_exists` says
+/// whether the destination is there).
+pub fn run(mover: &mut Mover, src: &Path, dst: &Path, dst_exists: bool) -> Result<(), Failed> {
     let what = || format!("cannot exchange {} and {}", q(src), q(dst));
-    if dst_meta.is_none() {
-        return Err(Error::io(
-            what(),
-            std::io::Error::from_raw_os_error(rustix::io::Errno::NOENT.raw_os_error()),
-        )
-        .into());
+    if !dst_exists {
+        // GNU says "Unknown error -1" here; the real reason is clearer.
+        let enoent = io::Error::from_raw_os_error(rustix::io::Errno::NOENT.raw_os_error());
+        return Err(Error::io(what(), enoent).into());
     }
     match ops::exchange(src, dst) {
         Ok(mech) => {
             if mover.opts.debug {
                 report::error(
-                    super::exec::PROG,
+                    PROG,
                     format_args!("{} <-> {}: {mech}: atomic", q(src), q(dst)),
                 );
             }

@@ -137,8 +137,10 @@ impl Mover {
                 Err(e) if errno(&e) == Some(Errno::EXIST) && self.no_clobber() => {
                     return self.skip(dst)
                 }
-                Err(e) if crate::platform::is_unsupported(&e) => noreplace_unsupported = true,
-                Err(_) => {}
+                Err(e) => {
+                    noreplace_unsupported = crate::platform::is_unsupported(&e);
+                    steps.push(format!("no-replace rename ({})", report::strerror(&e)));
+                }
             }
         }
         let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
@@ -148,12 +150,22 @@ impl Mover {
             Err(e) => return Err(Error::io(format!("cannot stat {}", q(dst)), e).into()),
         };
         if self.opts.exchange {
-            return super::exchange::run(self, src, dst, &src_meta, dst_meta.as_ref());
+            if let Some(d) = &dst_meta {
+                // Same file, -n, --update and -i apply; kinds need not match.
+                match self.check_existing(src, dst, &src_meta, d) {
+                    Err(Failed::Skipped) => return self.skip(dst),
+                    other => other?,
+                }
+            }
+            return super::exchange::run(self, src, dst, dst_meta.is_some());
         }
         let mut backup = None;
         match &dst_meta {
             Some(dst_meta) => {
-                self.check_existing(src, dst, &src_meta, dst_meta)?;
+                match self.check_existing(src, dst, &src_meta, dst_meta) {
+                    Err(Failed::Skipped) => return self.skip(dst),
+                    other => other?,
+                }
                 if let Some((control, suffix)) = self.opts.backup.clone() {
                     backup = crate::backup::backup_name(dst, control, &suffix, || {
                         crate::backup::list_parent(dst)
@@ -220,7 +232,7 @@ impl Mover {
 
     /// A skipped move: silent for `-n` and `--update=none`, an error for
     /// `--update=none-fail`; `--debug` says `skipped`.
-    fn skip(&self, dst: &Path) -> Outcome {
+    pub fn skip(&self, dst: &Path) -> Outcome {
         if self.opts.update == Update::NoneFail {
             return Err(refusal(Refusal::NotReplacing, dst, dst).into());
         }
@@ -405,7 +417,7 @@ impl Mover {
         // A hard link keeps DEST in place, so readers never miss it; only
         // a directory has to be renamed away first.
         if !dst_meta.dir && ops::link_replacing(dst, backup).is_ok() {
-            steps.push("linkat(backup)");
+            steps.push("linkat (backup)");
             return Ok(());
         }
         if self.opts.atomic {
@@ -418,7 +430,8 @@ impl Mover {
         }
         crate::platform::replace(dst, backup)
             .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
-        steps.push("rename(backup)");
+        steps.push("renameat (backup, DEST briefly missing)");
+        steps.racy = true;
         Ok(())
     }
 

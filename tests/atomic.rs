@@ -1,0 +1,117 @@
+//! `--debug` names the mechanism of each move and whether it was atomic;
+//! `--atomic` refuses, before changing anything, any step that is not.
+
+mod util;
+
+use util::{lines, Scratch};
+
+/// The no-replace rename this build's backend uses natively, if any.
+fn native_noreplace() -> Option<&'static str> {
+    match pmv::BACKEND {
+        "linux" => Some("renameat2(RENAME_NOREPLACE)"),
+        "apple" => Some("renameatx_np(RENAME_EXCL)"),
+        _ => None,
+    }
+}
+
+#[test]
+fn debug_names_the_mechanism() {
+    let s = Scratch::new();
+    s.file("a", "A").file("b", "B");
+    let r = s.pmv(["--debug", "a", "c"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, "renamed 'a' -> 'c'\n", "--debug implies -v");
+    let want = match native_noreplace() {
+        Some(m) => format!("pmv: 'a' -> 'c': {m}: atomic\n"),
+        None => "pmv: 'a' -> 'c': renameat: atomic\n".to_string(),
+    };
+    assert_eq!(r.stderr, want);
+    let r = s.pmv(["--debug", "c", "b"]);
+    let want = match native_noreplace() {
+        Some(_) => "pmv: 'c' -> 'b': no-replace rename (File exists), then renameat: atomic\n",
+        None => "pmv: 'c' -> 'b': renameat: atomic\n",
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, want));
+    assert_eq!(s.tree(), lines(&["b f:A"]));
+}
+
+#[test]
+fn debug_no_clobber_file_uses_a_link_where_there_is_no_native_call() {
+    let s = Scratch::new();
+    s.file("a", "A");
+    let r = s.pmv(["--debug", "-n", "a", "b"]);
+    let m = native_noreplace().unwrap_or("linkat+unlinkat");
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (0, format!("pmv: 'a' -> 'b': {m}: atomic\n").as_str())
+    );
+    s.file("c", "C");
+    let r = s.pmv(["--debug", "-n", "c", "b"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "skipped 'b'\n", "")
+    );
+}
+
+#[test]
+fn no_clobber_directory_without_native_call_is_racy_and_atomic_refuses_it() {
+    let s = Scratch::new();
+    s.dir("d");
+    match native_noreplace() {
+        Some(m) => {
+            let r = s.pmv(["--atomic", "--debug", "-n", "-T", "d", "e"]);
+            assert_eq!(
+                (r.code, r.stderr.as_str()),
+                (0, format!("pmv: 'd' -> 'e': {m}: atomic\n").as_str())
+            );
+        }
+        None => {
+            s.pmv(["--atomic", "-n", "-T", "d", "e"]).fails(
+                "pmv: cannot move 'd' to 'e': no atomic no-replace rename for a directory on this system (--atomic)\n",
+            );
+            assert_eq!(s.tree(), lines(&["d/"]));
+            let r = s.pmv(["--debug", "-n", "-T", "d", "e"]);
+            assert_eq!(r.code, 0, "{r:?}");
+            assert!(
+                r.stderr
+                    .ends_with("lstat check then renameat (racy), then renameat: not atomic\n"),
+                "{r:?}"
+            );
+        }
+    }
+    assert!(s.exists("e") || s.exists("d"));
+}
+
+#[test]
+fn atomic_refuses_renaming_a_directory_away_for_a_backup() {
+    let s = Scratch::new();
+    s.dir("a").dir("b").file("b/x", "X");
+    s.pmv(["--atomic", "-b", "-T", "a", "b"])
+        .fails("pmv: cannot move 'a' to 'b': the backup of a directory is made by renaming it away (--atomic)\n");
+    assert_eq!(s.tree(), lines(&["a/", "b/", "b/x f:X"]));
+    // A file's backup is a hard link: DEST never goes missing, so --atomic
+    // allows it.
+    s.file("f", "new").file("g", "old");
+    let r = s.pmv(["--atomic", "--debug", "-b", "f", "g"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("linkat (backup)") && r.stderr.ends_with(": atomic\n"),
+        "{r:?}"
+    );
+    assert_eq!((s.read("g"), s.read("g~")), ("new".into(), "old".into()));
+}
+
+#[test]
+fn version_names_the_backend() {
+    let s = Scratch::new();
+    let r = s.pmv(["--version"]);
+    assert!(
+        r.stdout.contains(&format!("backend: {}", pmv::BACKEND)),
+        "{r:?}"
+    );
+    let r = s.run("pln", ["--version"]);
+    assert!(
+        r.stdout.contains(&format!("backend: {}", pmv::BACKEND)),
+        "{r:?}"
+    );
+}
