@@ -391,13 +391,18 @@ impl Copier<'_> {
     fn copy_dir(&mut self, src: &Path, at: &Path, shown: &Path) -> Result<(), Error> {
         let entries =
             fs::read_dir(src).map_err(|e| Error::io(format!("cannot access {}", q(src)), e))?;
-        let mut names: Vec<OsString> = Vec::new();
+        // In inode order, as GNU's savedir (SAVEDIR_SORT_FASTREAD) reads a
+        // directory: faster on most file systems, and -v lists the same.
+        let mut names: Vec<(u64, OsString)> = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(format!("cannot access {}", q(src)), e))?;
-            names.push(entry.file_name());
+            names.push((
+                std::os::unix::fs::DirEntryExt::ino(&entry),
+                entry.file_name(),
+            ));
         }
         names.sort();
-        for name in names {
+        for (_, name) in names {
             let (s, a, d) = (src.join(&name), at.join(&name), shown.join(&name));
             let st = lstat(&s).map_err(|e| Error::io(format!("cannot stat {}", q(&s)), e))?;
             #[allow(clippy::unnecessary_cast)]
@@ -456,11 +461,11 @@ pub fn remove_source(src: &Path, dir: bool, lines: &mut Vec<String>) -> Result<(
         lines.push(format!("removed {}", q(src)));
         return Ok(());
     }
-    let mut names: Vec<OsString> = fs::read_dir(src)
+    // Directory order, as GNU's rm (fts without sorting) removes.
+    let names: Vec<OsString> = fs::read_dir(src)
         .map_err(|e| Error::io(format!("cannot remove {}", q(src)), e))?
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .collect();
-    names.sort();
     for name in names {
         let p = src.join(name);
         let is_dir = lstat(&p).is_ok_and(|st| kind(&st) == FileType::Directory);

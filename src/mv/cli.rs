@@ -139,6 +139,7 @@ pub fn command() -> Command {
                 .long("update")
                 .num_args(0..=1)
                 .require_equals(true)
+                .default_missing_value("older")
                 .action(ArgAction::Append)
                 .value_parser(clap::value_parser!(String))
                 .value_name("UPDATE")

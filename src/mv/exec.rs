@@ -39,6 +39,11 @@ pub struct Mover {
     created: HashSet<(u64, u64)>,
     /// Whether later moves may need `created` (not the last operand).
     pub remember: bool,
+    /// Several SOURCEs go into one directory.
+    pub many_sources: bool,
+    /// `(dev, ino)` of every source directory seen, for GNU's warning
+    /// about one named twice.
+    source_dirs: HashSet<(u64, u64)>,
     stdin_tty: Option<bool>,
 }
 
@@ -87,6 +92,8 @@ impl Mover {
             opts,
             created: HashSet::new(),
             remember: false,
+            many_sources: false,
+            source_dirs: HashSet::new(),
             stdin_tty: None,
         }
     }
@@ -144,6 +151,19 @@ impl Mover {
             }
         }
         let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
+        if src_meta.dir
+            && self.many_sources
+            && !self.source_dirs.insert((src_meta.dev, src_meta.ino))
+        {
+            report::error(
+                PROG,
+                format_args!(
+                    "warning: source directory {} specified more than once",
+                    q(src)
+                ),
+            );
+            return Ok(());
+        }
         let dst_meta = match lstat(dst) {
             Ok(m) => Some(m),
             Err(e) if matches!(errno(&e), Some(Errno::NOENT | Errno::NOTDIR)) => None,
@@ -202,6 +222,13 @@ impl Mover {
         match result {
             Ok(mech) => {
                 steps.push(mech);
+                if dst_meta.is_some_and(|d| d.same_file(&src_meta) && !d.dir) {
+                    // rename(2) between two names of one file does nothing:
+                    // finish the move by removing SOURCE's name.
+                    std::fs::remove_file(src)
+                        .map_err(|e| Error::io(format!("cannot remove {}", q(src)), e))?;
+                    steps.push("unlink source (same file)");
+                }
                 self.done(src, dst, backup.as_deref(), steps, Some(src_meta))
             }
             Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => self.skip(dst),
@@ -257,17 +284,21 @@ impl Mover {
             .as_ref()
             .is_some_and(|(c, _)| *c != crate::backup::Control::None);
         let ctx = Context {
-            just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino)),
+            // GNU: numbered backups keep every version, so no refusal.
+            just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino))
+                && !matches!(
+                    self.opts.backup,
+                    Some((crate::backup::Control::Numbered, _))
+                ),
             writable: dst_meta.symlink || writable(dst),
             stdin_tty: self.stdin_tty(),
             backup,
             same_entry: backup && same_entry(src, dst),
+            // GNU compares where the link leads with DEST by name: a link
+            // to another hard link of DEST's file is fine to move.
             src_resolves_to_dst: src_meta.symlink
-                && rustix::fs::stat(src).is_ok_and(|st| {
-                    #[allow(clippy::unnecessary_cast)]
-                    let id = (st.st_dev as u64, st.st_ino as u64);
-                    id == (dst_meta.dev, dst_meta.ino)
-                }),
+                && std::fs::canonicalize(src)
+                    .is_ok_and(|a| std::fs::canonicalize(dst).is_ok_and(|b| a == b)),
         };
         match decide::before_asking(src_meta, dst_meta, &self.opts, ctx) {
             Verdict::Skip => return Err(Failed::Skipped),
@@ -542,7 +573,11 @@ fn refusal(r: Refusal, src: &Path, dst: &Path) -> Error {
         Refusal::SameFile => format!("{} and {} are the same file", q(src), q(dst)),
         Refusal::NotReplacing => format!("not replacing {}", q(dst)),
         Refusal::DirWithNonDir => {
-            format!("cannot overwrite directory {} with non-directory", q(dst))
+            format!(
+                "cannot overwrite directory {} with non-directory {}",
+                q(dst),
+                q(src)
+            )
         }
         Refusal::NonDirWithDir => {
             format!(

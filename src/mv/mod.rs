@@ -140,6 +140,7 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
         }
     };
     let mut mover = Mover::new(opts);
+    mover.many_sources = jobs.len() > 1;
     let mut failed = false;
     let count = jobs.len();
     for (i, job) in jobs.into_iter().enumerate() {
