@@ -8,15 +8,18 @@
 //! `EINVAL`: rename-without-replace then falls back to the generic
 //! `linkat`+`unlinkat`, and exchange reports the file system's refusal.
 //!
-//! Known OS bug (gnulib `renameatu.c`): macOS 11.2's `RENAME_EXCL` can
-//! succeed when source and destination are the same file; callers compare
-//! `(dev, ino)` before relying on it.
+//! Known OS bug (gnulib `lib/renameatu.c`): on macOS 11.2,
+//! `renameatx_np(fd, "X", fd, "X", RENAME_EXCL)` succeeds when `X` exists,
+//! instead of failing with `EEXIST`. As gnulib does, rename-without-replace
+//! first looks at the destination with `lstat` and answers `EEXIST` if it is
+//! there; the kernel's own check still catches a destination that appears
+//! after that look.
 
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
-use rustix::fs::{renameat_with, RenameFlags, CWD};
+use rustix::fs::{renameat_with, AtFlags, RenameFlags, CWD};
 use rustix::io::Errno;
 
 /// The name of this backend, as `--version` prints it.
@@ -30,6 +33,10 @@ pub const NATIVE_NOREPLACE: bool = true;
 /// # References
 /// - [rename(2) on macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/rename.2.html)
 pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+    // The macOS 11.2 bug above: RENAME_EXCL alone would "succeed" here.
+    if rustix::fs::statat(CWD, to, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+        return Err(Errno::EXIST.into());
+    }
     match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameatx_np(RENAME_EXCL)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::NOTSUP) => {

@@ -1,31 +1,225 @@
 //! The BSD backend: FreeBSD, NetBSD, OpenBSD, DragonFly.
 //!
-//! Syscalls: `renameat`, and the generic `linkat`+`unlinkat` for
-//! rename-without-replace (see `posix.rs`).
+//! Syscalls:
+//! - `renameat` for replace, on all of them.
+//! - FreeBSD: `renameat2` with `AT_RENAME_NOREPLACE` and
+//!   `AT_RENAME_EXCHANGE` (FreeBSD 16, also documented in 15.1-STABLE),
+//!   found at run time with `dlsym(RTLD_DEFAULT, "renameat2")`, so the same
+//!   binary runs on releases whose libc lacks it; and `copy_file_range`
+//!   for file data (FreeBSD 13).
+//! - NetBSD, OpenBSD, DragonFly, and FreeBSD without `renameat2`: the
+//!   generic `linkat`+`unlinkat` for rename-without-replace, and
+//!   `read`/`write` for file data (see `posix.rs`).
 //!
-//! Guarantees: replace is atomic; rename-without-replace is atomic for
-//! non-directories (a hard link is made exclusively, then the source name
-//! removed); exchange is reported as unsupported on this system.
+//! Guarantees: replace is atomic. Rename-without-replace is atomic in the
+//! kernel with `renameat2`; without it, or on a file system that refuses
+//! the flag (`EOPNOTSUPP`, `EINVAL`), it is atomic for non-directories (a
+//! hard link is made exclusively, then the source name removed) and
+//! unsupported for directories. Exchange is atomic with `renameat2` on file
+//! systems that take the flag; elsewhere it fails, reported as unsupported
+//! by the system (no `renameat2`) or by the file system, and is never
+//! emulated.
 //!
-//! Needs: FreeBSD 10, NetBSD 7, OpenBSD 5.0, DragonFly 4 (the `*at` calls).
+//! Needs: FreeBSD 13 (`copy_file_range`), NetBSD 7, OpenBSD 5.0,
+//! DragonFly 4 (the `*at` calls).
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "bsd";
 
-/// This backend has no native rename-without-replace call.
+/// Whether a native rename-without-replace call is always there. On
+/// FreeBSD it is only found at run time, so this stays `false`: callers then
+/// look before they rename, and `-n` still gets `renameat2` where it exists.
 pub const NATIVE_NOREPLACE: bool = false;
 
-/// Rename `from` to `to` only if `to` does not exist.
+/// Rename `from` to `to` only if `to` does not exist: FreeBSD's
+/// `renameat2(AT_RENAME_NOREPLACE)` where the system has it, else the
+/// generic hard-link way.
+///
+/// # References
+/// - [FreeBSD rename(2)](https://man.freebsd.org/cgi/man.cgi?query=rename&sektion=2)
 pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+    #[cfg(target_os = "freebsd")]
+    match freebsd::renameat2(from, to, freebsd::AT_RENAME_NOREPLACE) {
+        Ok(()) => return Ok("renameat2(AT_RENAME_NOREPLACE)"),
+        Err(e) if !freebsd::is_unsupported(&e) => return Err(e),
+        Err(_) => {}
+    }
     super::posix::rename_noreplace(from, to)
 }
 
-/// Swap `a` and `b` atomically: not available on these systems.
-pub fn exchange(_a: &Path, _b: &Path) -> io::Result<&'static str> {
-    Err(super::unsupported_system())
+/// Swap `a` and `b` atomically: FreeBSD's `renameat2(AT_RENAME_EXCHANGE)`
+/// where the system has it; unsupported everywhere else.
+///
+/// # References
+/// - [FreeBSD rename(2)](https://man.freebsd.org/cgi/man.cgi?query=rename&sektion=2)
+pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
+    #[cfg(target_os = "freebsd")]
+    return match freebsd::renameat2(a, b, freebsd::AT_RENAME_EXCHANGE) {
+        Ok(()) => Ok("renameat2(AT_RENAME_EXCHANGE)"),
+        Err(e) if super::is_enosys(&e) => Err(super::unsupported_system()),
+        Err(e) if freebsd::is_unsupported(&e) => Err(super::unsupported_fs()),
+        Err(e) => Err(e),
+    };
+    #[cfg(not(target_os = "freebsd"))]
+    {
+        let _ = (a, b);
+        Err(super::unsupported_system())
+    }
 }
 
-pub use super::posix::{copy_data, copy_xattrs, sync_file};
+/// Copy the rest of `from` into `to`: on FreeBSD with `copy_file_range`
+/// (in the kernel, and across file systems), falling back to
+/// `read`/`write` where it is refused; elsewhere with `read`/`write`.
+///
+/// # References
+/// - [FreeBSD copy_file_range(2)](https://man.freebsd.org/cgi/man.cgi?query=copy_file_range&sektion=2)
+pub fn copy_data(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    #[cfg(target_os = "freebsd")]
+    if let Some(mech) = freebsd::copy_file_range(from, to, progress)? {
+        return Ok(mech);
+    }
+    super::posix::copy_data_rw(from, to, false, progress)
+}
+
+pub use super::posix::{copy_xattrs, sync_file};
+
+/// FreeBSD's calls that other BSDs lack.
+#[cfg(target_os = "freebsd")]
+mod freebsd {
+    use std::ffi::{c_char, c_int, c_uint, c_void, CString};
+    use std::io;
+    use std::os::fd::{AsRawFd, BorrowedFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::OnceLock;
+
+    /// From FreeBSD's `sys/sys/fcntl.h`.
+    pub const AT_RENAME_NOREPLACE: c_uint = 0x0001;
+    /// From FreeBSD's `sys/sys/fcntl.h`.
+    pub const AT_RENAME_EXCHANGE: c_uint = 0x0002;
+
+    type Renameat2 =
+        unsafe extern "C" fn(c_int, *const c_char, c_int, *const c_char, c_uint) -> c_int;
+
+    /// `renameat2` from the running system's libc, looked up once.
+    static RENAMEAT2: OnceLock<Option<Renameat2>> = OnceLock::new();
+    /// Set once the kernel answered ENOSYS: no need to ask again.
+    static NO_RENAMEAT2: AtomicBool = AtomicBool::new(false);
+
+    fn lookup() -> Option<Renameat2> {
+        *RENAMEAT2.get_or_init(|| {
+            // SAFETY: the name is NUL-terminated; RTLD_DEFAULT searches the
+            // objects already loaded, and dlsym has no other effect.
+            let sym: *mut c_void =
+                unsafe { libc::dlsym(libc::RTLD_DEFAULT, b"renameat2\0".as_ptr().cast()) };
+            if sym.is_null() {
+                None
+            } else {
+                // SAFETY: FreeBSD's libc exports `renameat2` with exactly
+                // this C signature (rename(2)).
+                Some(unsafe { std::mem::transmute::<*mut c_void, Renameat2>(sym) })
+            }
+        })
+    }
+
+    fn c_path(path: &Path) -> io::Result<CString> {
+        CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+    }
+
+    /// `renameat2(AT_FDCWD, from, AT_FDCWD, to, flags)`, or ENOSYS where
+    /// this system has no such call.
+    pub fn renameat2(from: &Path, to: &Path, flags: c_uint) -> io::Result<()> {
+        let Some(call) = lookup().filter(|_| !NO_RENAMEAT2.load(Ordering::Relaxed)) else {
+            return Err(super::super::unsupported_system());
+        };
+        let (from, to) = (c_path(from)?, c_path(to)?);
+        // SAFETY: both paths are valid NUL-terminated strings for the call.
+        let r = unsafe {
+            call(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                flags,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::ENOSYS) {
+            NO_RENAMEAT2.store(true, Ordering::Relaxed);
+        }
+        Err(err)
+    }
+
+    /// The system or the file system cannot do this flag: ENOSYS (no
+    /// call), EOPNOTSUPP (the file system refuses it), EINVAL (a flag this
+    /// kernel does not know).
+    pub fn is_unsupported(err: &io::Error) -> bool {
+        matches!(
+            err.raw_os_error(),
+            Some(libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL)
+        )
+    }
+
+    /// Copy with `copy_file_range` until the end of `from`. `Ok(None)`
+    /// means nothing was copied and the caller should use `read`/`write`.
+    pub fn copy_file_range(
+        from: BorrowedFd<'_>,
+        to: BorrowedFd<'_>,
+        progress: &mut dyn FnMut(u64) -> io::Result<()>,
+    ) -> io::Result<Option<&'static str>> {
+        const STEP: usize = 8 * 1024 * 1024;
+        let mut copied_any = false;
+        loop {
+            // SAFETY: both descriptors are open for the call; null offsets
+            // mean "use and advance the file offsets".
+            let n = unsafe {
+                libc::copy_file_range(
+                    from.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    to.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    STEP,
+                    0,
+                )
+            };
+            match n {
+                0 if copied_any => return Ok(Some("copy_file_range")),
+                // Nothing at the start: an empty file, or a pseudo-file whose
+                // size lies; read/write decides.
+                0 => return Ok(None),
+                n if n > 0 => {
+                    copied_any = true;
+                    progress(n as u64)?;
+                }
+                _ => {
+                    let err = io::Error::last_os_error();
+                    match err.raw_os_error() {
+                        Some(libc::EINTR) => {}
+                        Some(
+                            libc::ENOSYS
+                            | libc::EINVAL
+                            | libc::EOPNOTSUPP
+                            | libc::EBADF
+                            | libc::EXDEV
+                            | libc::EISDIR,
+                        ) if !copied_any => return Ok(None),
+                        _ => return Err(err),
+                    }
+                }
+            }
+        }
+    }
+}
