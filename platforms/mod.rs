@@ -47,7 +47,8 @@ pub use imp::{
     copy_data, copy_xattrs, exchange, rename_noreplace, sync_file, BACKEND, NATIVE_NOREPLACE,
 };
 pub use posix::{
-    catch_signals, caught_signal, copy_data_rw, hold_signals, make_node, replace, reraise, sync_dir,
+    catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node, replace,
+    reraise, sync_dir,
 };
 
 /// The error for "this system has no such operation".

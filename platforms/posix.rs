@@ -261,3 +261,13 @@ pub fn make_node(path: &Path, mode: u32, rdev: u64) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Ignore SIGPIPE, so that a closed standard output (`pmv -v ... | head`)
+/// makes writes fail quietly instead of killing the process between two
+/// moves.
+pub fn ignore_sigpipe() {
+    // SAFETY: setting a signal's disposition to SIG_IGN.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}

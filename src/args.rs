@@ -36,6 +36,30 @@ pub fn has(m: &ArgMatches, id: &str) -> bool {
     m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
 }
 
+/// The arguments after the program name, from C's `main`.
+///
+/// The programs define C's `main` themselves (`#![no_main]`): Rust's
+/// runtime start-up (a stack guard found by reading `/proc/self/maps`, a
+/// check of the standard descriptors, SIGPIPE ignored) costs more system
+/// calls than the move itself.
+///
+/// # Safety
+/// `argv` must point to `argc` valid NUL-terminated strings, as C's `main`
+/// receives them.
+pub unsafe fn from_argv(
+    argc: std::os::raw::c_int,
+    argv: *const *const std::os::raw::c_char,
+) -> Vec<OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    (1..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the caller guarantees argc valid pointers.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            OsString::from_vec(arg.to_bytes().to_vec())
+        })
+        .collect()
+}
+
 /// A usage error: printed as `prog: message`, then the "Try" line.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError(pub String);

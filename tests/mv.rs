@@ -240,7 +240,7 @@ fn kind_mismatches() {
     s.file("f", "F").dir("d").dir("e");
     let before = s.tree();
     s.pmv(["-T", "f", "d"])
-        .fails("pmv: cannot overwrite directory 'd' with non-directory\n");
+        .fails("pmv: cannot overwrite directory 'd' with non-directory 'f'\n");
     s.pmv(["-T", "d", "f"])
         .fails("pmv: cannot overwrite non-directory 'f' with directory 'd'\n");
     s.file("e/d", "not a dir");
@@ -590,4 +590,22 @@ fn no_clobber_is_atomic_against_a_racing_creator() {
         moved > 0 && moved < 300,
         "both outcomes should occur: moved {moved} of 300"
     );
+}
+
+#[test]
+fn closed_stdout_does_not_stop_the_moves() {
+    let s = Scratch::new();
+    s.file("a", "A").file("b", "B").file("c", "C").dir("d");
+    // The reader of stdout is gone before pmv writes its first line.
+    let mut child = std::process::Command::new(util::bin("pmv"))
+        .args(["-v", "a", "b", "c", "d"])
+        .current_dir(s.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(s.tree(), lines(&["d/", "d/a f:A", "d/b f:B", "d/c f:C"]));
 }

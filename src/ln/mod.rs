@@ -4,7 +4,7 @@
 
 mod relative;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -240,8 +240,9 @@ fn options(m: &ArgMatches) -> Result<Options, UsageError> {
 }
 
 /// Run `pln` with the process's arguments.
-pub fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+///
+/// `args` are the arguments after the program name.
+pub fn main(args: Vec<OsString>) -> ExitCode {
     let m = match crate::args::parse(command(), args) {
         Ok(m) => m,
         Err(e) => {
@@ -356,9 +357,12 @@ fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
 }
 
 fn finish(opts: Options, jobs: Vec<(PathBuf, PathBuf)>) -> ExitCode {
+    if opts.verbose {
+        crate::platform::ignore_sigpipe();
+    }
     let mut linker = Linker {
         opts,
-        created: HashSet::new(),
+        created: BTreeSet::new(),
     };
     let mut failed = false;
     for (source, dest) in jobs {
@@ -393,7 +397,7 @@ fn is_dir(path: &Path, no_deref: bool) -> bool {
 
 struct Linker {
     opts: Options,
-    created: HashSet<(u64, u64)>,
+    created: BTreeSet<(u64, u64)>,
 }
 
 type Outcome = Result<(), Option<Error>>;

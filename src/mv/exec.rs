@@ -1,6 +1,6 @@
 //! Carrying out one move: the few functions that touch the file system.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -36,14 +36,14 @@ type Outcome = Result<(), Failed>;
 pub struct Mover {
     pub opts: Options,
     /// `(dev, ino)` of every destination this run has created.
-    created: HashSet<(u64, u64)>,
+    created: BTreeSet<(u64, u64)>,
     /// Whether later moves may need `created` (not the last operand).
     pub remember: bool,
     /// Several SOURCEs go into one directory.
     pub many_sources: bool,
     /// `(dev, ino)` of every source directory seen, for GNU's warning
     /// about one named twice.
-    source_dirs: HashSet<(u64, u64)>,
+    source_dirs: BTreeSet<(u64, u64)>,
     stdin_tty: Option<bool>,
 }
 
@@ -90,10 +90,10 @@ impl Mover {
     pub fn new(opts: Options) -> Self {
         Mover {
             opts,
-            created: HashSet::new(),
+            created: BTreeSet::new(),
             remember: false,
             many_sources: false,
-            source_dirs: HashSet::new(),
+            source_dirs: BTreeSet::new(),
             stdin_tty: None,
         }
     }
@@ -283,6 +283,10 @@ impl Mover {
             .backup
             .as_ref()
             .is_some_and(|(c, _)| *c != crate::backup::Control::None);
+        // Look only at what a rule can use: the terminal matters for an
+        // unwritable destination, where a symlink leads only for a
+        // symlink over a non-symlink.
+        let writable = dst_meta.symlink || writable(dst);
         let ctx = Context {
             // GNU: numbered backups keep every version, so no refusal.
             just_created: self.created.contains(&(dst_meta.dev, dst_meta.ino))
@@ -290,13 +294,14 @@ impl Mover {
                     self.opts.backup,
                     Some((crate::backup::Control::Numbered, _))
                 ),
-            writable: dst_meta.symlink || writable(dst),
-            stdin_tty: self.stdin_tty(),
+            writable,
+            stdin_tty: !writable && self.stdin_tty(),
             backup,
             same_entry: backup && same_entry(src, dst),
             // GNU compares where the link leads with DEST by name: a link
             // to another hard link of DEST's file is fine to move.
             src_resolves_to_dst: src_meta.symlink
+                && !dst_meta.symlink
                 && std::fs::canonicalize(src)
                     .is_ok_and(|a| std::fs::canonicalize(dst).is_ok_and(|b| a == b)),
         };

@@ -72,8 +72,9 @@ fn version() -> String {
 }
 
 /// Run `pmv` with the process's arguments.
-pub fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+///
+/// `args` are the arguments after the program name.
+pub fn main(args: Vec<OsString>) -> ExitCode {
     match cli::parse(args) {
         Err(e) => {
             report::usage_error(PROG, e.0);
@@ -139,6 +140,9 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if opts.verbose {
+        crate::platform::ignore_sigpipe();
+    }
     let mut mover = Mover::new(opts);
     mover.many_sources = jobs.len() > 1;
     let mut failed = false;
