@@ -23,11 +23,19 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- tools -----------------------------------------------------------------
-# A statically linked BusyBox: Debian's busybox-static.
-is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; }
-if ! [ -x /bin/busybox ] || ! is_static /bin/busybox; then
+# A statically linked BusyBox (Debian's busybox-static), and readelf to
+# tell static from dynamic.
+is_static() {
+    readelf -h "$1" >/dev/null && ! readelf -l "$1" | grep -q 'Requesting program interpreter'
+}
+missing=()
+command -v readelf >/dev/null || missing+=(binutils)
+if ! [ -x /bin/busybox ] || ! { command -v readelf >/dev/null && is_static /bin/busybox; }; then
+    missing+=(busybox-static)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 is_static /bin/busybox || { echo "rootfs: /bin/busybox is not static" >&2; exit 1; }
 
