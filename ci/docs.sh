@@ -59,7 +59,7 @@ for entry in "${programs[@]}"; do
         fi
         groff -man -ww -z "$page" 2>"$tmp/warnings" && [ ! -s "$tmp/warnings" ] ||
             fail "groff -ww $prog.1: $(cat "$tmp/warnings")"
-        grep -q "^ *$prog - ." "$tmp/rendered" || fail "$prog.1: NAME has no summary"
+        grep -Eq "^ *$prog +- +." "$tmp/rendered" || fail "$prog.1: NAME has no summary"
         grep -q -- "$option" "$tmp/rendered" || fail "$prog.1 does not document $option"
         grep -q "EXIT STATUS" "$tmp/rendered" || fail "$prog.1 has no EXIT STATUS"
         lexgrog "$page" >/dev/null 2>&1 && pass "whatis reads $prog.1" ||

@@ -1,39 +1,113 @@
 //! Command-line parsing with GNU `getopt_long`'s behaviour and wording.
 //!
-//! The clap [`Command`] of each program is the single description of its
-//! options (it also feeds `--help` and the man pages). Before clap sees the
-//! arguments, [`normalize`] walks them as `getopt_long` would: it expands
-//! unambiguous abbreviations of long options (`--verb` for `--verbose`)
-//! and reports GNU's exact messages for unknown, ambiguous or malformed
-//! options, which clap words differently.
+//! Each program describes its options once, in a table of [`Opt`]. The
+//! parser walks the arguments as `getopt_long` does (options anywhere
+//! before `--`, bundled short options, unambiguous abbreviations of long
+//! ones, `--opt=value` for optional values) and fails with GNU's exact
+//! messages. The same table renders `--help` ([`help`]) and builds the clap
+//! [`Command`] ([`command`]) from which the man pages and shell completions
+//! are generated, so none of them can drift from the parser. clap itself
+//! stays out of the start-up path, which matters to a program that is run
+//! once per deploy step and whose real work is a single system call.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::{Arg, ArgAction, Command};
 
-/// A flag (no value) with optional short and long names. Flags count, so
-/// that clap keeps the position of their last occurrence for last-wins
-/// folding.
-pub fn flag(
-    id: &'static str,
-    short: Option<char>,
-    long: Option<&'static str>,
-    help: &'static str,
-) -> Arg {
-    let mut a = Arg::new(id).action(ArgAction::Count).help(help);
-    if let Some(s) = short {
-        a = a.short(s);
-    }
-    if let Some(l) = long {
-        a = a.long(l);
-    }
-    a
+/// How an option takes its argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Takes {
+    /// A flag.
+    Nothing,
+    /// `-t DIR`, `--target-directory=DIR`, `--target-directory DIR`.
+    Required,
+    /// Only as `--long=VALUE`; the short form takes none (GNU's `-b`, `-u`).
+    Optional,
 }
 
-/// Whether an option was given on the command line.
-pub fn has(m: &ArgMatches, id: &str) -> bool {
-    m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+/// One option of a program.
+#[derive(Clone, Copy, Debug)]
+pub struct Opt {
+    /// The name the program looks it up by.
+    pub id: &'static str,
+    /// Its short form.
+    pub short: Option<char>,
+    /// Its long form.
+    pub long: Option<&'static str>,
+    /// Whether it takes an argument.
+    pub takes: Takes,
+    /// The argument's name in `--help`.
+    pub value: &'static str,
+    /// One line of help, starting with where the option comes from.
+    pub help: &'static str,
+}
+
+impl Opt {
+    /// A flag.
+    pub const fn flag(
+        id: &'static str,
+        short: Option<char>,
+        long: Option<&'static str>,
+        help: &'static str,
+    ) -> Opt {
+        Opt {
+            id,
+            short,
+            long,
+            takes: Takes::Nothing,
+            value: "",
+            help,
+        }
+    }
+
+    /// An option with an argument.
+    pub const fn valued(
+        id: &'static str,
+        short: Option<char>,
+        long: Option<&'static str>,
+        takes: Takes,
+        value: &'static str,
+        help: &'static str,
+    ) -> Opt {
+        Opt {
+            id,
+            short,
+            long,
+            takes,
+            value,
+            help,
+        }
+    }
+}
+
+/// The parsed command line: options in the order given, then operands.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Each option given, by id, with its argument.
+    pub opts: Vec<(&'static str, Option<OsString>)>,
+    /// The operands, in order.
+    pub operands: Vec<OsString>,
+}
+
+impl Parsed {
+    /// Whether option `id` was given.
+    pub fn has(&self, id: &str) -> bool {
+        self.opts.iter().any(|(o, _)| *o == id)
+    }
+
+    /// The arguments given to option `id`, in order.
+    pub fn values<'a>(&'a self, id: &'a str) -> impl Iterator<Item = Option<&'a OsStr>> + 'a {
+        self.opts
+            .iter()
+            .filter(move |(o, _)| *o == id)
+            .map(|(_, v)| v.as_deref())
+    }
+
+    /// The position of the last `id` among the options, if given.
+    pub fn last(&self, id: &str) -> Option<usize> {
+        self.opts.iter().rposition(|(o, _)| *o == id)
+    }
 }
 
 /// The arguments after the program name, from C's `main`.
@@ -137,100 +211,53 @@ pub fn bad_arg_message<T: Copy + PartialEq>(
     msg
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Takes {
-    Nothing,
-    Required,
-    Optional,
-}
-
-struct Spec {
-    id: String,
-    long: Option<String>,
-    short: Option<char>,
-    takes: Takes,
-}
-
-fn specs(cmd: &Command) -> Vec<Spec> {
-    cmd.get_arguments()
-        .filter(|a| !a.is_positional())
-        .map(|a| {
-            let takes = match a.get_num_args() {
-                Some(r) if r.max_values() == 0 => Takes::Nothing,
-                Some(r) if r.min_values() == 0 => Takes::Optional,
-                Some(_) => Takes::Required,
-                None if a.get_action().takes_values() => Takes::Required,
-                None => Takes::Nothing,
-            };
-            Spec {
-                id: a.get_id().to_string(),
-                long: a.get_long().map(str::to_string),
-                short: a.get_short(),
-                takes,
-            }
-        })
-        .collect()
-}
-
-/// Rewrite `args` (without the program name) into a form clap parses
-/// without surprises, or fail with `getopt_long`'s message.
-pub fn normalize(cmd: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, UsageError> {
-    let specs = specs(cmd);
-    let mut out = Vec::with_capacity(args.len());
+/// Parse `args` (without the program name) against `table`, as
+/// `getopt_long` does, or fail with its message.
+pub fn parse(table: &[Opt], args: Vec<OsString>) -> Result<Parsed, UsageError> {
+    let mut parsed = Parsed::default();
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
         let bytes = arg.as_bytes();
         if bytes == b"--" {
-            out.push(arg);
-            out.extend(iter);
+            parsed.operands.extend(iter);
             break;
         }
         if let Some(rest) = bytes.strip_prefix(b"--") {
             let (name, value) = match rest.iter().position(|&b| b == b'=') {
-                Some(i) => (&rest[..i], Some(OsStr::from_bytes(&rest[i + 1..]))),
+                Some(i) => (
+                    &rest[..i],
+                    Some(OsStr::from_bytes(&rest[i + 1..]).to_os_string()),
+                ),
                 None => (rest, None),
             };
-            let name = String::from_utf8_lossy(name).into_owned();
-            let spec = find_long(&specs, &name)?;
-            let long = spec.long.as_deref().unwrap_or_default();
-            match (spec.takes, value) {
+            let name = String::from_utf8_lossy(name);
+            let opt = find_long(table, &name)?;
+            let long = opt.long.unwrap_or_default();
+            let value = match (opt.takes, value) {
                 (Takes::Nothing, Some(_)) => {
                     return Err(UsageError(format!(
                         "option '--{long}' doesn't allow an argument"
                     )))
                 }
-                (Takes::Required, None) => match iter.next() {
-                    Some(v) => {
-                        out.push(OsString::from(format!("--{long}")));
-                        out.push(v);
-                    }
-                    None => {
-                        return Err(UsageError(format!(
-                            "option '--{long}' requires an argument"
-                        )))
-                    }
-                },
-                (_, Some(v)) => {
-                    let mut o = OsString::from(format!("--{long}="));
-                    o.push(v);
-                    out.push(o);
-                }
-                (_, None) => out.push(OsString::from(format!("--{long}"))),
-            }
+                (Takes::Required, None) => Some(iter.next().ok_or_else(|| {
+                    UsageError(format!("option '--{long}' requires an argument"))
+                })?),
+                (_, v) => v,
+            };
+            parsed.opts.push((opt.id, value));
             continue;
         }
         if bytes.len() > 1 && bytes[0] == b'-' {
             let mut i = 1;
             while i < bytes.len() {
-                let c = bytes[i] as char;
-                let spec = specs
+                let opt = table
                     .iter()
-                    .find(|s| s.short == Some(c) && bytes[i].is_ascii())
+                    .find(|o| bytes[i].is_ascii() && o.short == Some(bytes[i] as char))
                     .ok_or_else(|| {
                         UsageError(format!("invalid option -- '{}'", short_char(&bytes[i..])))
                     })?;
-                if spec.takes == Takes::Nothing {
-                    out.push(OsString::from(format!("-{c}")));
+                if opt.takes != Takes::Required {
+                    parsed.opts.push((opt.id, None));
                     i += 1;
                     continue;
                 }
@@ -238,19 +265,20 @@ pub fn normalize(cmd: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, Us
                     OsStr::from_bytes(&bytes[i + 1..]).to_os_string()
                 } else {
                     iter.next().ok_or_else(|| {
-                        UsageError(format!("option requires an argument -- '{c}'"))
+                        UsageError(format!(
+                            "option requires an argument -- '{}'",
+                            bytes[i] as char
+                        ))
                     })?
                 };
-                out.push(OsString::from(format!("-{c}")));
-                out.push(value);
-                let _ = &spec.id;
+                parsed.opts.push((opt.id, Some(value)));
                 break;
             }
             continue;
         }
-        out.push(arg);
+        parsed.operands.push(arg);
     }
-    Ok(out)
+    Ok(parsed)
 }
 
 fn short_char(bytes: &[u8]) -> String {
@@ -263,13 +291,13 @@ fn short_char(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..len.min(bytes.len())]).into_owned()
 }
 
-fn find_long<'a>(specs: &'a [Spec], name: &str) -> Result<&'a Spec, UsageError> {
-    let with_long = || specs.iter().filter(|s| s.long.is_some());
-    if let Some(s) = with_long().find(|s| s.long.as_deref() == Some(name)) {
-        return Ok(s);
+fn find_long<'a>(table: &'a [Opt], name: &str) -> Result<&'a Opt, UsageError> {
+    let with_long = || table.iter().filter(|o| o.long.is_some());
+    if let Some(o) = with_long().find(|o| o.long == Some(name)) {
+        return Ok(o);
     }
-    let candidates: Vec<&Spec> = with_long()
-        .filter(|s| !name.is_empty() && s.long.as_deref().unwrap_or_default().starts_with(name))
+    let candidates: Vec<&Opt> = with_long()
+        .filter(|o| !name.is_empty() && o.long.unwrap_or_default().starts_with(name))
         .collect();
     match candidates.as_slice() {
         [one] => Ok(one),
@@ -277,7 +305,7 @@ fn find_long<'a>(specs: &'a [Spec], name: &str) -> Result<&'a Spec, UsageError> 
         many => {
             let list: Vec<String> = many
                 .iter()
-                .map(|s| format!("'--{}'", s.long.as_deref().unwrap_or_default()))
+                .map(|o| format!("'--{}'", o.long.unwrap_or_default()))
                 .collect();
             Err(UsageError(format!(
                 "option '--{name}' is ambiguous; possibilities: {}",
@@ -287,76 +315,144 @@ fn find_long<'a>(specs: &'a [Spec], name: &str) -> Result<&'a Spec, UsageError> 
     }
 }
 
-/// Parse `args` (without the program name) with `cmd`, GNU-style.
-pub fn parse(cmd: Command, args: Vec<OsString>) -> Result<ArgMatches, UsageError> {
-    let name = cmd.get_name().to_string();
-    let args = normalize(&cmd, args)?;
-    cmd.try_get_matches_from(std::iter::once(OsString::from(name)).chain(args))
-        .map_err(|e| {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            UsageError(first.trim_start_matches("error: ").to_string())
-        })
+/// The option lines of `--help`: `  -s, --long=VALUE  help`, aligned.
+pub fn help(table: &[Opt]) -> String {
+    let left = |o: &Opt| {
+        let mut l = match o.short {
+            Some(c) => format!("  -{c}"),
+            None => "    ".to_string(),
+        };
+        if let Some(long) = o.long {
+            l.push_str(if o.short.is_some() { ", --" } else { "  --" });
+            l.push_str(long);
+            match o.takes {
+                Takes::Nothing => {}
+                Takes::Required => l.push_str(&format!("={}", o.value)),
+                Takes::Optional => l.push_str(&format!("[={}]", o.value)),
+            }
+        } else if o.takes == Takes::Required {
+            l.push_str(&format!(" {}", o.value));
+        }
+        l
+    };
+    let width = table.iter().map(|o| left(o).len()).max().unwrap_or(0) + 2;
+    table
+        .iter()
+        .map(|o| format!("{:width$}{}\n", left(o), o.help))
+        .collect()
 }
 
-/// The operands (positionals) and their positions among all arguments.
-pub fn operands(m: &ArgMatches, id: &str) -> Vec<OsString> {
-    m.get_many::<OsString>(id)
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default()
+/// The clap description of a program, built from its table, for the man
+/// pages and shell completions.
+pub fn command(name: &'static str, about: &'static str, table: &[Opt]) -> Command {
+    let mut cmd = Command::new(name)
+        .about(about)
+        .disable_help_flag(true)
+        .disable_version_flag(true);
+    for o in table {
+        // A second entry for one id is another short spelling (ln's -F).
+        if cmd.get_arguments().any(|a| a.get_id() == o.id) {
+            if let Some(c) = o.short {
+                cmd = cmd.mut_arg(o.id, |a| a.visible_short_alias(c));
+            }
+            continue;
+        }
+        let mut arg = Arg::new(o.id).help(o.help);
+        if let Some(c) = o.short {
+            arg = arg.short(c);
+        }
+        if let Some(l) = o.long {
+            arg = arg.long(l);
+        }
+        arg = match o.takes {
+            Takes::Nothing => arg.action(ArgAction::SetTrue),
+            Takes::Required => arg.action(ArgAction::Set).value_name(o.value),
+            Takes::Optional => arg
+                .action(ArgAction::Set)
+                .num_args(0..=1)
+                .require_equals(true)
+                .value_name(o.value),
+        };
+        cmd = cmd.arg(arg);
+    }
+    cmd.arg(
+        Arg::new("FILE")
+            .num_args(0..)
+            .action(ArgAction::Append)
+            .value_parser(clap::value_parser!(std::path::PathBuf)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cmd() -> Command {
-        Command::new("t")
-            .arg(
-                Arg::new("verbose")
-                    .short('v')
-                    .long("verbose")
-                    .action(ArgAction::SetTrue),
-            )
-            .arg(Arg::new("suffix").short('S').long("suffix").num_args(1))
-            .arg(
-                Arg::new("strip")
-                    .long("strip-trailing-slashes")
-                    .action(ArgAction::SetTrue),
-            )
-            .arg(
-                Arg::new("update")
-                    .long("update")
-                    .num_args(0..=1)
-                    .require_equals(true),
-            )
-    }
+    const TABLE: &[Opt] = &[
+        Opt::flag("verbose", Some('v'), Some("verbose"), "v"),
+        Opt::valued(
+            "suffix",
+            Some('S'),
+            Some("suffix"),
+            Takes::Required,
+            "SUFFIX",
+            "s",
+        ),
+        Opt::flag("strip", None, Some("strip-trailing-slashes"), "x"),
+        Opt::valued(
+            "update",
+            Some('u'),
+            Some("update"),
+            Takes::Optional,
+            "WHEN",
+            "u",
+        ),
+    ];
 
-    fn n(args: &[&str]) -> Result<Vec<String>, UsageError> {
-        normalize(&cmd(), args.iter().map(OsString::from).collect())
-            .map(|v| v.into_iter().map(|s| s.into_string().unwrap()).collect())
+    fn p(args: &[&str]) -> Result<Parsed, UsageError> {
+        parse(TABLE, args.iter().map(OsString::from).collect())
     }
 
     #[test]
-    fn expands_and_splits() {
+    fn options_anywhere_bundles_and_abbreviations() {
+        let r = p(&[
+            "a",
+            "--verb",
+            "-vSx",
+            "b",
+            "--su",
+            "y",
+            "--up",
+            "-u",
+            "--update=none",
+        ])
+        .unwrap();
+        let ids: Vec<_> = r
+            .opts
+            .iter()
+            .map(|(i, v)| (*i, v.as_ref().map(|v| v.to_string_lossy().into_owned())))
+            .collect();
         assert_eq!(
-            n(&["--verb", "-vSx", "a"]).unwrap(),
-            ["--verbose", "-v", "-S", "x", "a"]
+            ids,
+            [
+                ("verbose", None),
+                ("verbose", None),
+                ("suffix", Some("x".into())),
+                ("suffix", Some("y".into())),
+                ("update", None),
+                ("update", None),
+                ("update", Some("none".into())),
+            ]
         );
-        assert_eq!(
-            n(&["--su", "y", "--up"]).unwrap(),
-            ["--suffix", "y", "--update"]
-        );
-        assert_eq!(
-            n(&["--", "--verbose", "-x"]).unwrap(),
-            ["--", "--verbose", "-x"]
-        );
-        assert_eq!(n(&["-", "--update=none"]).unwrap(), ["-", "--update=none"]);
+        assert_eq!(r.operands, ["a", "b"]);
+        assert_eq!(r.last("suffix"), Some(3));
+        let r = p(&["--", "--verbose", "-x", "-"]).unwrap();
+        assert!(r.opts.is_empty());
+        assert_eq!(r.operands, ["--verbose", "-x", "-"]);
     }
 
     #[test]
     fn gnu_messages() {
-        let e = |a: &[&str]| n(a).unwrap_err().0;
+        let e = |a: &[&str]| p(a).unwrap_err().0;
         assert_eq!(e(&["--bogus"]), "unrecognized option '--bogus'");
         assert_eq!(e(&["-x"]), "invalid option -- 'x'");
         assert_eq!(
@@ -369,6 +465,39 @@ mod tests {
         );
         assert_eq!(e(&["-S"]), "option requires an argument -- 'S'");
         assert_eq!(e(&["--suffix"]), "option '--suffix' requires an argument");
+    }
+
+    #[test]
+    fn help_lines_are_aligned() {
+        let h = help(TABLE);
+        assert!(h.contains("  -v, --verbose "), "{h}");
+        assert!(h.contains("  -S, --suffix=SUFFIX "), "{h}");
+        assert!(h.contains("      --strip-trailing-slashes "), "{h}");
+        assert!(h.contains("  -u, --update[=WHEN] "), "{h}");
+        let col: Vec<usize> = h.lines().map(|l| l.rfind(' ').unwrap()).collect();
+        assert!(col.windows(2).all(|w| w[0] == w[1]), "{h}");
+    }
+
+    #[test]
+    fn command_merges_second_spellings() {
+        let table = [
+            Opt::flag("d", Some('d'), Some("directory"), "d"),
+            Opt::flag("d", Some('F'), None, "F"),
+        ];
+        let c = command("t", "about", &table);
+        c.clone().debug_assert();
+        let d = c.get_arguments().find(|a| a.get_id() == "d").unwrap();
+        assert_eq!(d.get_visible_short_aliases(), Some(vec!['F']));
+    }
+
+    #[test]
+    fn command_lists_every_option() {
+        let c = command("t", "about", TABLE);
+        let longs: Vec<_> = c.get_arguments().filter_map(|a| a.get_long()).collect();
+        assert_eq!(
+            longs,
+            ["verbose", "suffix", "strip-trailing-slashes", "update"]
+        );
     }
 
     #[test]

@@ -101,8 +101,6 @@ fn stage_then_replace(
 ) -> io::Result<&'static str> {
     // A signal between the two steps must not leave the staging name.
     let _held = platform::hold_signals();
-    // A signal between the two steps must not leave the staging name.
-    let _held = platform::hold_signals();
     let staged = tempfile::Builder::new()
         .prefix(".pmv-")
         .rand_bytes(12)

@@ -10,18 +10,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
 use rustix::fs::{AtFlags, CWD};
 use rustix::io::Errno;
 
-use crate::args::{flag, has, UsageError};
+use crate::args::{Opt, Parsed, Takes, UsageError};
 use crate::backup::{self, Control};
 use crate::quote::quotef;
 use crate::report::{self, q, Error};
 
 const PROG: &str = "pln";
 
-const HELP: &str = "\
+const HELP_USAGE: &str = "\
 Usage: pln [OPTION]... [-T] TARGET LINK_NAME
   or:  pln [OPTION]... TARGET
   or:  pln [OPTION]... TARGET... DIRECTORY
@@ -32,151 +31,123 @@ under a temporary name beside it and renamed over it, so LINK_NAME never
 goes missing.
 
 Mandatory arguments to long options are mandatory for short options too.
-      --backup[=CONTROL]      [GNU] make a backup of each existing destination file
-  -b                          [GNU] like --backup but does not accept an argument
-  -f, --force                 [GNU] replace existing destination files (atomically)
-  -i, --interactive           [GNU] prompt whether to replace destinations
-  -L, --logical               [GNU] dereference TARGETs that are symbolic links
-  -n, --no-dereference        [GNU] treat LINK_NAME as a normal file if it is a
-                                symbolic link to a directory
-  -h                          [BSD] same as -n
-  -P, --physical              [GNU] make hard links directly to symbolic links
-  -r, --relative              [GNU] with -s, create links relative to link location
-  -s, --symbolic              [GNU] make symbolic links instead of hard links
-  -S, --suffix=SUFFIX         [GNU] override the usual backup suffix
-  -t, --target-directory=DIRECTORY  [GNU] specify the DIRECTORY in which to create the links
-  -T, --no-target-directory   [GNU] treat LINK_NAME as a normal file always
-  -v, --verbose               [GNU] print name of each linked file
-      --help                  display this help and exit
-      --version               output version information and exit
+";
 
+const HELP_FOOTER: &str = "
 Flip a release symlink atomically, on any system:
   pln -sfn releases/42 current
 ";
 
-/// The clap description of `pln`.
-pub fn command() -> Command {
-    Command::new("pln")
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .arg(
-            Arg::new("backup")
-                .long("backup")
-                .num_args(0..=1)
-                .require_equals(true)
-                .action(ArgAction::Append)
-                .value_name("CONTROL")
-                .help("[GNU] make a backup of each existing destination file"),
-        )
-        .arg(flag(
-            "b",
-            Some('b'),
-            None,
-            "[GNU] like --backup but does not accept an argument",
-        ))
-        .arg(
-            flag(
-                "directory",
-                Some('d'),
-                Some("directory"),
-                "[GNU] hard link directories (always refused)",
-            )
-            .short_alias('F'),
-        )
-        .arg(flag(
-            "force",
-            Some('f'),
-            Some("force"),
-            "[GNU] replace existing destination files, atomically",
-        ))
-        .arg(flag(
-            "interactive",
-            Some('i'),
-            Some("interactive"),
-            "[GNU] prompt whether to replace destinations",
-        ))
-        .arg(flag(
-            "logical",
-            Some('L'),
-            Some("logical"),
-            "[GNU] dereference TARGETs that are symbolic links",
-        ))
-        .arg(flag(
-            "no-dereference",
-            Some('n'),
-            Some("no-dereference"),
-            "[GNU] treat LINK_NAME as a normal file if it is a symlink to a directory",
-        ))
-        .arg(flag("h", Some('h'), None, "[BSD] same as -n"))
-        .arg(flag(
-            "physical",
-            Some('P'),
-            Some("physical"),
-            "[GNU] make hard links directly to symbolic links",
-        ))
-        .arg(flag(
-            "relative",
-            Some('r'),
-            Some("relative"),
-            "[GNU] with -s, create links relative to link location",
-        ))
-        .arg(flag(
-            "symbolic",
-            Some('s'),
-            Some("symbolic"),
-            "[GNU] make symbolic links instead of hard links",
-        ))
-        .arg(
-            Arg::new("suffix")
-                .short('S')
-                .long("suffix")
-                .num_args(1)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("SUFFIX")
-                .help("[GNU] override the usual backup suffix"),
-        )
-        .arg(
-            Arg::new("target-directory")
-                .short('t')
-                .long("target-directory")
-                .num_args(1)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("DIRECTORY")
-                .help("[GNU] specify the DIRECTORY in which to create the links"),
-        )
-        .arg(flag(
-            "no-target-directory",
-            Some('T'),
-            Some("no-target-directory"),
-            "[GNU] treat LINK_NAME as a normal file always",
-        ))
-        .arg(flag(
-            "verbose",
-            Some('v'),
-            Some("verbose"),
-            "[GNU] print name of each linked file",
-        ))
-        .arg(flag(
-            "help",
-            None,
-            Some("help"),
-            "display this help and exit",
-        ))
-        .arg(flag(
-            "version",
-            None,
-            Some("version"),
-            "output version information and exit",
-        ))
-        .arg(
-            Arg::new("operands")
-                .num_args(0..)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("FILE"),
-        )
+/// `pln`'s options, in GNU ln's `long_options` order, then the BSD `-h`.
+pub const OPTIONS: &[Opt] = &[
+    Opt::valued(
+        "backup",
+        None,
+        Some("backup"),
+        Takes::Optional,
+        "CONTROL",
+        "[GNU] make a backup of each existing destination file",
+    ),
+    Opt::flag(
+        "b",
+        Some('b'),
+        None,
+        "[GNU] like --backup but does not accept an argument",
+    ),
+    Opt::flag(
+        "directory",
+        Some('d'),
+        Some("directory"),
+        "[GNU] allow hard links to directories (the kernel refuses them)",
+    ),
+    Opt::flag("directory", Some('F'), None, "[GNU] same as -d"),
+    Opt::flag(
+        "no-dereference",
+        Some('n'),
+        Some("no-dereference"),
+        "[GNU] treat LINK_NAME as a normal file if it is a symlink to a directory",
+    ),
+    Opt::flag(
+        "no-target-directory",
+        Some('T'),
+        Some("no-target-directory"),
+        "[GNU] treat LINK_NAME as a normal file always",
+    ),
+    Opt::flag(
+        "force",
+        Some('f'),
+        Some("force"),
+        "[GNU] replace existing destination files, atomically",
+    ),
+    Opt::flag(
+        "interactive",
+        Some('i'),
+        Some("interactive"),
+        "[GNU] prompt whether to replace destinations",
+    ),
+    Opt::valued(
+        "suffix",
+        Some('S'),
+        Some("suffix"),
+        Takes::Required,
+        "SUFFIX",
+        "[GNU] override the usual backup suffix",
+    ),
+    Opt::valued(
+        "target-directory",
+        Some('t'),
+        Some("target-directory"),
+        Takes::Required,
+        "DIRECTORY",
+        "[GNU] create the links in DIRECTORY",
+    ),
+    Opt::flag(
+        "logical",
+        Some('L'),
+        Some("logical"),
+        "[GNU] dereference TARGETs that are symbolic links",
+    ),
+    Opt::flag(
+        "physical",
+        Some('P'),
+        Some("physical"),
+        "[GNU] make hard links directly to symbolic links",
+    ),
+    Opt::flag(
+        "relative",
+        Some('r'),
+        Some("relative"),
+        "[GNU] with -s, create links relative to link location",
+    ),
+    Opt::flag(
+        "symbolic",
+        Some('s'),
+        Some("symbolic"),
+        "[GNU] make symbolic links instead of hard links",
+    ),
+    Opt::flag(
+        "verbose",
+        Some('v'),
+        Some("verbose"),
+        "[GNU] print name of each linked file",
+    ),
+    Opt::flag("no-dereference", Some('h'), None, "[BSD] same as -n"),
+    Opt::flag("help", None, Some("help"), "display this help and exit"),
+    Opt::flag(
+        "version",
+        None,
+        Some("version"),
+        "output version information and exit",
+    ),
+];
+
+/// The clap description of `pln`, for its man page and completions.
+pub fn command() -> clap::Command {
+    crate::args::command(
+        "pln",
+        "Make links; with -f, replace existing names atomically",
+        OPTIONS,
+    )
 }
 
 /// `pln`'s options.
@@ -191,26 +162,23 @@ struct Options {
     backup: Option<(Control, OsString)>,
     target_dir: Option<PathBuf>,
     no_target: bool,
+    /// `-d`: leave hard links to directories to the kernel to refuse.
+    dir_links: bool,
 }
 
-/// The later of two options given on the command line, by position.
-fn later(m: &ArgMatches, a: &str, b: &str) -> bool {
-    let last = |id: &str| {
-        m.indices_of(id)
-            .filter(|_| has(m, id))
-            .and_then(|i| i.max())
-    };
-    last(a) > last(b)
+/// Whether `a` was given after the last `b` (last wins).
+fn later(m: &Parsed, a: &str, b: &str) -> bool {
+    m.last(a) > m.last(b)
 }
 
-fn options(m: &ArgMatches) -> Result<Options, UsageError> {
-    let mut make_backups = has(m, "b") || has(m, "backup") || has(m, "suffix");
+fn options(m: &Parsed) -> Result<Options, UsageError> {
+    let mut make_backups = m.has("b") || m.has("backup") || m.has("suffix");
     let word = m
-        .get_many::<String>("backup")
-        .and_then(|mut v| v.next_back().cloned());
-    let suffix: Option<OsString> = m
-        .get_many::<OsString>("suffix")
-        .and_then(|mut v| v.next_back().cloned());
+        .values("backup")
+        .flatten()
+        .last()
+        .map(|w| w.to_string_lossy().into_owned());
+    let suffix: Option<OsString> = m.values("suffix").flatten().last().map(OsString::from);
     let backup = if make_backups {
         let control = crate::mv::cli::backup_control(word)?;
         make_backups = control != Control::None;
@@ -218,24 +186,22 @@ fn options(m: &ArgMatches) -> Result<Options, UsageError> {
     } else {
         None
     };
-    let dirs: Vec<&OsString> = m
-        .get_many::<OsString>("target-directory")
-        .map(|v| v.collect())
-        .unwrap_or_default();
+    let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
     if dirs.len() > 1 {
         return Err(UsageError("multiple target directories specified".into()));
     }
     Ok(Options {
-        symbolic: has(m, "symbolic"),
-        force: has(m, "force") && !later(m, "interactive", "force"),
-        interactive: has(m, "interactive") && !later(m, "force", "interactive"),
-        logical: has(m, "logical") && !later(m, "physical", "logical"),
-        no_deref: has(m, "no-dereference") || has(m, "h"),
-        relative: has(m, "relative"),
-        verbose: has(m, "verbose"),
+        symbolic: m.has("symbolic"),
+        force: m.has("force") && !later(m, "interactive", "force"),
+        interactive: m.has("interactive") && !later(m, "force", "interactive"),
+        logical: m.has("logical") && !later(m, "physical", "logical"),
+        no_deref: m.has("no-dereference"),
+        relative: m.has("relative"),
+        verbose: m.has("verbose"),
         backup,
         target_dir: dirs.first().map(PathBuf::from),
-        no_target: has(m, "no-target-directory"),
+        no_target: m.has("no-target-directory"),
+        dir_links: m.has("directory"),
     })
 }
 
@@ -243,18 +209,22 @@ fn options(m: &ArgMatches) -> Result<Options, UsageError> {
 ///
 /// `args` are the arguments after the program name.
 pub fn main(args: Vec<OsString>) -> ExitCode {
-    let m = match crate::args::parse(command(), args) {
+    let m = match crate::args::parse(OPTIONS, args) {
         Ok(m) => m,
         Err(e) => {
             report::usage_error(PROG, e.0);
             return ExitCode::FAILURE;
         }
     };
-    if has(&m, "help") {
-        report::out(HELP.trim_end());
+    if m.has("help") {
+        report::out(
+            format_args!("{HELP_USAGE}{}{HELP_FOOTER}", crate::args::help(OPTIONS))
+                .to_string()
+                .trim_end(),
+        );
         return ExitCode::SUCCESS;
     }
-    if has(&m, "version") {
+    if m.has("version") {
         report::out(format_args!(
             "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged beside it, then renamed over it)",
             env!("CARGO_PKG_VERSION"),
@@ -273,16 +243,11 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if has(&m, "directory") && !opts.symbolic {
-        // Hard links to directories are refused by every modern kernel;
-        // GNU says so per operand, and so do we (below).
-    }
     if opts.relative && !opts.symbolic {
         report::error(PROG, "cannot do --relative without --symbolic");
         return ExitCode::FAILURE;
     }
-    let operands = crate::args::operands(&m, "operands");
-    run(opts, operands)
+    run(opts, m.operands)
 }
 
 fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
@@ -361,6 +326,7 @@ fn finish(opts: Options, jobs: Vec<(PathBuf, PathBuf)>) -> ExitCode {
         crate::platform::ignore_sigpipe();
     }
     let mut linker = Linker {
+        remember: jobs.len() > 1,
         opts,
         created: BTreeSet::new(),
     };
@@ -397,6 +363,8 @@ fn is_dir(path: &Path, no_deref: bool) -> bool {
 
 struct Linker {
     opts: Options,
+    /// Several links are made: later ones need `created`.
+    remember: bool,
     created: BTreeSet<(u64, u64)>,
 }
 
@@ -439,7 +407,7 @@ impl Linker {
         } else {
             let sid = id(source, self.opts.logical)
                 .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
-            if sid.2 {
+            if sid.2 && !self.opts.dir_links {
                 return Err(Some(Error::msg(format!(
                     "{}: hard link not allowed for directory",
                     quotef(source.as_os_str())
@@ -515,8 +483,10 @@ impl Linker {
             }
             Err(e) => return Err(Some(self.create_error(source, dest, e))),
         }
-        if let Ok(d) = id(dest, false) {
-            self.created.insert((d.0, d.1));
+        if self.remember {
+            if let Ok(d) = id(dest, false) {
+                self.created.insert((d.0, d.1));
+            }
         }
         if self.opts.verbose {
             let arrow = if self.opts.symbolic { '-' } else { '=' };

@@ -1,13 +1,11 @@
-//! `pmv`'s options: the clap description, and the fold of the parsed
-//! options into [`Options`] in command-line order, as GNU's getopt loop
-//! does it (the last of `-f`, `-i`, `-n` wins).
+//! `pmv`'s options: the one table that the parser, `--help`, the man page
+//! and the completions use, and the fold of the parsed options into
+//! [`Options`] in command-line order, as GNU's getopt loop does it.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
-
-use crate::args::{argmatch, bad_arg_message, flag, has, BadArg, UsageError};
+use crate::args::{argmatch, bad_arg_message, BadArg, Opt, Takes, UsageError};
 use crate::backup::{self, Control};
 
 /// The last of `-f`, `-i`, `-n` (GNU's `interactive` field).
@@ -87,131 +85,156 @@ const UPDATE: &[(&str, Update)] = &[
     ("older", Update::Older),
 ];
 
-/// The clap description of `pmv`, in GNU's option order.
-pub fn command() -> Command {
-    Command::new("pmv")
-        .about("Rename SOURCE to DEST, or move SOURCE(s) to DIRECTORY, atomically where the system allows")
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .args_override_self(true)
-        .arg(
-            Arg::new("backup")
-                .long("backup")
-                .num_args(0..=1)
-                .require_equals(true)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(String))
-                .value_name("CONTROL")
-                .help("[GNU] make a backup of each existing destination file"),
-        )
-        .arg(flag("b", Some('b'), None, "[GNU] like --backup but does not accept an argument"))
-        .arg(flag("debug", None, Some("debug"), "[GNU+pmv] say which mechanism each operation used and whether it was atomic"))
-        .arg(flag("exchange", None, Some("exchange"), "[GNU 9.5] exchange source and destination atomically"))
-        .arg(flag("force", Some('f'), Some("force"), "[GNU] do not prompt before overwriting"))
-        .arg(flag("interactive", Some('i'), Some("interactive"), "[GNU] prompt before overwrite"))
-        .arg(flag("no-clobber", Some('n'), Some("no-clobber"), "[GNU] do not overwrite an existing file (atomic in pmv)"))
-        .arg(flag("no-copy", None, Some("no-copy"), "[GNU 9.5] do not copy if renaming fails"))
-        .arg(flag("strip-trailing-slashes", None, Some("strip-trailing-slashes"), "[GNU] remove any trailing slashes from each SOURCE argument"))
-        .arg(
-            Arg::new("suffix")
-                .short('S')
-                .long("suffix")
-                .num_args(1)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("SUFFIX")
-                .help("[GNU] override the usual backup suffix"),
-        )
-        .arg(
-            Arg::new("target-directory")
-                .short('t')
-                .long("target-directory")
-                .num_args(1)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("DIRECTORY")
-                .help("[GNU] move all SOURCE arguments into DIRECTORY"),
-        )
-        .arg(flag("no-target-directory", Some('T'), Some("no-target-directory"), "[GNU] treat DEST as a normal file"))
-        .arg(flag("no-dereference", Some('h'), None, "[FreeBSD] if DEST is a symlink, replace it rather than moving into the directory it points to"))
-        .arg(
-            Arg::new("update")
-                .long("update")
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_missing_value("older")
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(String))
-                .value_name("UPDATE")
-                .help("[GNU] control which existing files are updated: all, none, none-fail, older"),
-        )
-        .arg(flag("u", Some('u'), None, "[GNU] equivalent to --update[=older]"))
-        .arg(flag("verbose", Some('v'), Some("verbose"), "[GNU] explain what is being done"))
-        .arg(flag("atomic", None, Some("atomic"), "[pmv] fail rather than take any step that is not atomic"))
-        .arg(flag("progress", Some('g'), Some("progress"), "[pmv] show a progress bar for copies across file systems"))
-        .arg(flag("sync", None, Some("sync"), "[pmv] flush copied data and changed directories to stable storage"))
-        .arg(flag("help", None, Some("help"), "display this help and exit"))
-        .arg(flag("version", None, Some("version"), "output version information and exit"))
-        .arg(
-            Arg::new("operands")
-                .num_args(0..)
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(OsString))
-                .value_name("FILE"),
-        )
-}
+/// `pmv`'s options, in GNU mv's `long_options` order (so that an
+/// ambiguous abbreviation lists the same candidates), then pmv's own.
+pub const OPTIONS: &[Opt] = &[
+    Opt::valued(
+        "backup",
+        None,
+        Some("backup"),
+        Takes::Optional,
+        "CONTROL",
+        "[GNU] make a backup of each existing destination file",
+    ),
+    Opt::flag(
+        "b",
+        Some('b'),
+        None,
+        "[GNU] like --backup but does not accept an argument",
+    ),
+    Opt::flag(
+        "context",
+        Some('Z'),
+        Some("context"),
+        "[GNU] accepted; SELinux contexts are left to the system",
+    ),
+    Opt::flag(
+        "debug",
+        None,
+        Some("debug"),
+        "[GNU] say which mechanism each move used and whether it was atomic; implies -v",
+    ),
+    Opt::flag(
+        "exchange",
+        None,
+        Some("exchange"),
+        "[GNU] exchange SOURCE and DEST atomically, or fail",
+    ),
+    Opt::flag(
+        "force",
+        Some('f'),
+        Some("force"),
+        "[GNU] do not prompt before overwriting",
+    ),
+    Opt::flag(
+        "no-dereference",
+        Some('h'),
+        None,
+        "[FreeBSD] if DEST is a symlink, replace it instead of moving into it",
+    ),
+    Opt::flag(
+        "interactive",
+        Some('i'),
+        Some("interactive"),
+        "[GNU] prompt before overwrite",
+    ),
+    Opt::flag(
+        "no-clobber",
+        Some('n'),
+        Some("no-clobber"),
+        "[GNU] do not overwrite an existing file (atomic)",
+    ),
+    Opt::flag(
+        "no-copy",
+        None,
+        Some("no-copy"),
+        "[GNU] do not copy if renaming fails",
+    ),
+    Opt::flag(
+        "no-target-directory",
+        Some('T'),
+        Some("no-target-directory"),
+        "[GNU] treat DEST as a normal file",
+    ),
+    Opt::flag(
+        "strip-trailing-slashes",
+        None,
+        Some("strip-trailing-slashes"),
+        "[GNU] remove any trailing slashes from each SOURCE",
+    ),
+    Opt::valued(
+        "suffix",
+        Some('S'),
+        Some("suffix"),
+        Takes::Required,
+        "SUFFIX",
+        "[GNU] override the usual backup suffix",
+    ),
+    Opt::valued(
+        "target-directory",
+        Some('t'),
+        Some("target-directory"),
+        Takes::Required,
+        "DIRECTORY",
+        "[GNU] move all SOURCE arguments into DIRECTORY",
+    ),
+    Opt::valued(
+        "update",
+        Some('u'),
+        Some("update"),
+        Takes::Optional,
+        "UPDATE",
+        "[GNU] replace only: all, none, none-fail, older (-u)",
+    ),
+    Opt::flag(
+        "verbose",
+        Some('v'),
+        Some("verbose"),
+        "[GNU] explain what is being done",
+    ),
+    Opt::flag(
+        "atomic",
+        None,
+        Some("atomic"),
+        "[pmv] fail instead of any step that is not atomic",
+    ),
+    Opt::flag(
+        "progress",
+        Some('g'),
+        Some("progress"),
+        "[pmv] progress bar for copies across file systems",
+    ),
+    Opt::flag(
+        "sync",
+        None,
+        Some("sync"),
+        "[pmv] flush copied data and changed directories",
+    ),
+    Opt::flag("help", None, Some("help"), "display this help and exit"),
+    Opt::flag(
+        "version",
+        None,
+        Some("version"),
+        "output version information and exit",
+    ),
+];
 
-/// One option occurrence, in command-line order.
-enum Event {
-    Force,
-    Interactive,
-    NoClobber,
-    Update(Option<String>),
-    Backup(Option<String>),
-    Suffix(OsString),
-}
-
-fn events(m: &ArgMatches) -> Vec<(usize, Event)> {
-    let mut ev = Vec::new();
-    let mut simple = |id: &str, make: &dyn Fn() -> Event| {
-        if let Some(idx) = m.indices_of(id).filter(|_| has(m, id)) {
-            ev.extend(idx.map(|i| (i, make())));
-        }
-    };
-    simple("force", &|| Event::Force);
-    simple("interactive", &|| Event::Interactive);
-    simple("no-clobber", &|| Event::NoClobber);
-    simple("u", &|| Event::Update(None));
-    simple("b", &|| Event::Backup(None));
-    let valued = |id: &str| -> Vec<(usize, Option<String>)> {
-        match (m.indices_of(id), m.get_raw_occurrences(id)) {
-            (Some(idx), Some(occ)) => idx
-                .zip(occ)
-                .map(|(i, mut vals)| (i, vals.next().map(|v| v.to_string_lossy().into_owned())))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    for (i, v) in valued("update") {
-        ev.push((i, Event::Update(v)));
-    }
-    for (i, v) in valued("backup") {
-        ev.push((i, Event::Backup(v)));
-    }
-    if let (Some(idx), Some(vals)) = (m.indices_of("suffix"), m.get_many::<OsString>("suffix")) {
-        ev.extend(idx.zip(vals).map(|(i, v)| (i, Event::Suffix(v.clone()))));
-    }
-    ev.sort_by_key(|(i, _)| *i);
-    ev
+/// The clap description of `pmv`, for its man page and completions.
+pub fn command() -> clap::Command {
+    crate::args::command(
+        "pmv",
+        "Rename SOURCE to DEST, or move SOURCE(s) to DIRECTORY, atomically where the system allows",
+        OPTIONS,
+    )
 }
 
 /// Turn `pmv`'s arguments (without the program name) into a [`Request`].
 pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
-    let m = crate::args::parse(command(), args)?;
-    if has(&m, "help") {
+    let m = crate::args::parse(OPTIONS, args)?;
+    if m.has("help") {
         return Ok(Request::Help);
     }
-    if has(&m, "version") {
+    if m.has("version") {
         return Ok(Request::Version);
     }
     let mut interactive = Interactive::Unspecified;
@@ -219,26 +242,32 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     let mut make_backups = false;
     let mut version_control: Option<String> = None;
     let mut suffix: Option<OsString> = None;
-    for (_, event) in events(&m) {
-        match event {
-            Event::Force => interactive = Interactive::AlwaysYes,
-            Event::Interactive => interactive = Interactive::AskUser,
-            Event::NoClobber => interactive = Interactive::AlwaysSkip,
-            Event::Update(None) => update = Update::Older,
-            Event::Update(Some(word)) => {
-                update = argmatch(&word, UPDATE)
-                    .map_err(|e| UsageError(bad_arg_message(e, &word, "--update", UPDATE)))?;
-            }
-            Event::Backup(word) => {
-                make_backups = true;
-                if word.is_some() {
-                    version_control = word;
+    // In command-line order, as GNU's getopt loop: the last of -f, -i, -n
+    // wins, and so does the last -u/--update.
+    for (id, value) in &m.opts {
+        let word = || value.as_ref().map(|v| v.to_string_lossy().into_owned());
+        match *id {
+            "force" => interactive = Interactive::AlwaysYes,
+            "interactive" => interactive = Interactive::AskUser,
+            "no-clobber" => interactive = Interactive::AlwaysSkip,
+            "update" => {
+                update = match word() {
+                    None => Update::Older,
+                    Some(w) => argmatch(&w, UPDATE)
+                        .map_err(|e| UsageError(bad_arg_message(e, &w, "--update", UPDATE)))?,
                 }
             }
-            Event::Suffix(s) => {
+            "backup" | "b" => {
                 make_backups = true;
-                suffix = Some(s);
+                if let Some(w) = word() {
+                    version_control = Some(w);
+                }
             }
+            "suffix" => {
+                make_backups = true;
+                suffix = value.clone();
+            }
+            _ => {}
         }
     }
     // As GNU 9.6 and later: a winning -n means --update=none, whatever the
@@ -246,7 +275,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     if interactive == Interactive::AlwaysSkip {
         update = Update::None;
     }
-    let exchange = has(&m, "exchange");
+    let exchange = m.has("exchange");
     if make_backups && (exchange || matches!(update, Update::None | Update::NoneFail)) {
         return Err(UsageError(
             "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
@@ -258,10 +287,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     } else {
         None
     };
-    let dirs: Vec<&OsString> = m
-        .get_many::<OsString>("target-directory")
-        .map(|v| v.collect())
-        .unwrap_or_default();
+    let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
     if dirs.len() > 1 {
         return Ok(Request::Fatal(
             "multiple target directories specified".into(),
@@ -269,8 +295,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     }
     let target = match (
         dirs.first(),
-        has(&m, "no-target-directory"),
-        has(&m, "no-dereference"),
+        m.has("no-target-directory"),
+        m.has("no-dereference"),
     ) {
         (Some(d), _, _) => Target::Dir(PathBuf::from(d)),
         (None, true, _) => Target::NoTarget,
@@ -282,22 +308,20 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
         update,
         backup,
         target,
-        strip_trailing_slashes: has(&m, "strip-trailing-slashes"),
-        exchange,
-        no_copy: has(&m, "no-copy"),
         // --debug implies -v, as in GNU.
-        verbose: has(&m, "verbose") || has(&m, "debug"),
-        debug: has(&m, "debug"),
-        atomic: has(&m, "atomic"),
-        conflict: !dirs.is_empty() && has(&m, "no-target-directory"),
-        sync: has(&m, "sync"),
-        progress: has(&m, "progress"),
+        verbose: m.has("verbose") || m.has("debug"),
+        strip_trailing_slashes: m.has("strip-trailing-slashes"),
+        exchange,
+        no_copy: m.has("no-copy"),
+        debug: m.has("debug"),
+        atomic: m.has("atomic"),
+        conflict: !dirs.is_empty() && m.has("no-target-directory"),
+        sync: m.has("sync"),
+        progress: m.has("progress"),
     };
-    let operands = crate::args::operands(&m, "operands");
-    Ok(Request::Move(options, operands))
+    Ok(Request::Move(options, m.operands))
 }
 
-/// GNU's wording for `-t` with `-T`.
 pub const COMBINE: &str = "cannot combine --target-directory (-t) and --no-target-directory (-T)";
 
 pub fn backup_control(word: Option<String>) -> Result<Control, UsageError> {

@@ -17,7 +17,7 @@ use exec::{stat_dir, Failed, Mover, PROG};
 
 use crate::report::{self, q, Error};
 
-const HELP: &str = "\
+const HELP_USAGE: &str = "\
 Usage: pmv [OPTION]... [-T|-h] SOURCE DEST
   or:  pmv [OPTION]... SOURCE... DIRECTORY
   or:  pmv [OPTION]... -t DIRECTORY SOURCE...
@@ -26,29 +26,9 @@ Every replacement of a name is a single rename(2): readers of DEST see the
 old file or the new one, never neither.
 
 Mandatory arguments to long options are mandatory for short options too.
-      --atomic                 [pmv] fail instead of any step that is not atomic
-      --backup[=CONTROL]       [GNU] make a backup of each existing destination
-  -b                           [GNU] like --backup but does not accept an argument
-      --debug                  [GNU] say which mechanism each move used, and
-                                 whether it was atomic
-      --exchange               [GNU] exchange SOURCE and DEST atomically
-  -f, --force                  [GNU] do not prompt before overwriting
-  -h                           [FreeBSD] if DEST is a symlink, replace it
-                                 instead of moving into the directory it names
-  -i, --interactive            [GNU] prompt before overwrite
-  -n, --no-clobber             [GNU] do not overwrite an existing file (atomic)
-      --no-copy                [GNU] do not copy if renaming fails
-      --strip-trailing-slashes [GNU] remove trailing slashes from each SOURCE
-  -S, --suffix=SUFFIX          [GNU] override the usual backup suffix
-  -t, --target-directory=DIRECTORY  [GNU] move all SOURCE arguments into DIRECTORY
-  -T, --no-target-directory    [GNU] treat DEST as a normal file
-      --update[=UPDATE]        [GNU] control which existing files are updated;
-                                 UPDATE={all,none,none-fail,older(default)}
-  -u                           [GNU] equivalent to --update[=older]
-  -v, --verbose                [GNU] explain what is being done
-      --help                   display this help and exit
-      --version                output version information and exit
+";
 
+const HELP_FOOTER: &str = "
 The last of -f, -i, -n wins. The backup suffix is '~', unless set with
 --suffix or SIMPLE_BACKUP_SUFFIX. The version control method may be selected
 via --backup or VERSION_CONTROL: none/off, numbered/t, existing/nil,
@@ -81,7 +61,11 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             ExitCode::FAILURE
         }
         Ok(Request::Help) => {
-            report::out(HELP.trim_end());
+            let help = format!(
+                "{HELP_USAGE}{}{HELP_FOOTER}",
+                crate::args::help(cli::OPTIONS)
+            );
+            report::out(help.trim_end());
             ExitCode::SUCCESS
         }
         Ok(Request::Version) => {
