@@ -36,7 +36,7 @@ failed=()
 run() {
     # Run one check; remember a failure and go on, so one run shows them all.
     if ! "$@"; then
-        failed+=("$*")
+        failed+=("$(printf '%q ' "$@")")
     fi
 }
 
