@@ -280,7 +280,7 @@ impl Copier<'_> {
                 rustix::fs::chmodat(
                     CWD,
                     at,
-                    Mode::from_raw_mode(self.mode(st)),
+                    Mode::from_raw_mode(self.mode(st) as _),
                     AtFlags::empty(),
                 )
                 .map_err(|e| {
@@ -371,7 +371,7 @@ impl Copier<'_> {
             let _ = rustix::fs::fchown(fd, None, Some(rustix::process::Gid::from_raw(st.st_gid)));
             mode &= !0o6000;
         }
-        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _))
             .map_err(|e| Error::io(format!("preserving permissions for {}", q(shown)), e.into()))?;
         rustix::fs::futimens(fd, &times(st))
             .map_err(|e| Error::io(format!("preserving times for {}", q(shown)), e.into()))?;

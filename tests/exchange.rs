@@ -6,19 +6,42 @@ mod util;
 use util::{lines, Scratch};
 
 /// What this build's backend says about exchange on an ordinary local
-/// file system: `None` if it swaps, else the reason.
+/// file system: `None` if it swaps, else the reason. The BSD backend finds
+/// FreeBSD's `renameat2` at run time, so ask the library on a scratch pair.
 fn unsupported() -> Option<&'static str> {
     match pmv::BACKEND {
         "linux" | "apple" => None,
+        "bsd" => {
+            let d = tempfile::tempdir().unwrap();
+            let (a, b) = (d.path().join("a"), d.path().join("b"));
+            std::fs::write(&a, "a").unwrap();
+            std::fs::write(&b, "b").unwrap();
+            match pmv::exchange(&a, &b) {
+                Ok(_) => None,
+                Err(e) if pmv::unsupported_by_fs(&e) => Some("by this file system"),
+                Err(_) => Some("on this system"),
+            }
+        }
         _ => Some("on this system"),
     }
 }
 
-fn check_swap(s: &Scratch) {
+/// The same on the file system under test, which may refuse what the
+/// backend can do (`util::fs_no_exchange`).
+fn unsupported_here() -> Option<&'static str> {
+    unsupported().or(util::fs_no_exchange().then_some("by this file system"))
+}
+
+fn check_swap(s: &Scratch, on_test_fs: bool) {
     s.file("a", "A").dir("b").file("b/x", "X");
     let (ia, ib) = (s.id("a"), s.id("b"));
     let r = s.pmv(["--exchange", "-T", "a", "b"]);
-    match unsupported() {
+    let refused = if on_test_fs {
+        unsupported_here()
+    } else {
+        unsupported()
+    };
+    match refused {
         None => {
             r.ok();
             assert_eq!(s.tree(), lines(&["a/", "a/x f:X", "b f:A"]));
@@ -35,7 +58,7 @@ fn check_swap(s: &Scratch) {
 
 #[test]
 fn exchange_on_the_test_file_system() {
-    check_swap(&Scratch::new());
+    check_swap(&Scratch::new(), true);
 }
 
 #[test]
@@ -49,7 +72,7 @@ fn exchange_on_the_second_file_system() {
             .tempdir_in(other)
             .unwrap(),
     };
-    check_swap(&s);
+    check_swap(&s, false);
 }
 
 #[test]
@@ -74,11 +97,15 @@ fn exchange_refuses_backup() {
 
 #[test]
 fn exchange_into_directory_form_and_verbose() {
-    if unsupported().is_some() {
-        return;
-    }
     let s = Scratch::new();
     s.file("a", "new").file("d/a", "old");
+    if let Some(why) = unsupported_here() {
+        s.pmv(["--exchange", "-v", "a", "d"]).fails(&format!(
+            "pmv: cannot exchange 'a' and 'd/a': atomic exchange is not supported {why}\n"
+        ));
+        assert_eq!(s.tree(), lines(&["a f:new", "d/", "d/a f:old"]));
+        return;
+    }
     s.pmv(["--exchange", "-v", "a", "d"])
         .ok()
         .stdout("exchanged 'a' <-> 'd/a'\n");

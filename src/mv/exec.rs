@@ -599,7 +599,9 @@ fn refusal(r: Refusal, src: &Path, dst: &Path) -> Error {
 
 fn writable(path: &Path) -> bool {
     use rustix::fs::{accessat, Access, AtFlags, CWD};
-    accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
+    // Real and effective IDs are the same for pmv (it is not set-ID), so
+    // plain faccessat answers as GNU's AT_EACCESS does; Android lacks it.
+    accessat(CWD, path, Access::WRITE_OK, AtFlags::empty()).is_ok()
 }
 
 /// Ask on stderr, read the answer from stdin (GNU's `yesno`).

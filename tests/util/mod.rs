@@ -38,6 +38,14 @@ pub fn other_fs() -> Option<PathBuf> {
     None
 }
 
+/// Whether the file system under test (`PMV_TEST_DIR`) cannot exchange
+/// atomically although the backend can: the filesystem matrix sets
+/// `PMV_TEST_FS_NO_EXCHANGE=1` for FUSE (bindfs), which refuses every
+/// rename flag.
+pub fn fs_no_exchange() -> bool {
+    std::env::var_os("PMV_TEST_FS_NO_EXCHANGE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// The result of one run.
 #[derive(Debug)]
 pub struct Run {
@@ -246,4 +254,45 @@ pub fn lines(items: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
     v.sort();
     v
+}
+
+/// Set an extended attribute; `false` where the system has no xattr API
+/// that pmv uses (it then copies none either).
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+pub fn set_xattr(path: &Path, name: &str, value: &[u8]) -> bool {
+    rustix::fs::setxattr(path, name, value, rustix::fs::XattrFlags::empty()).is_ok()
+}
+
+/// See the other `set_xattr`.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+pub fn set_xattr(_path: &Path, _name: &str, _value: &[u8]) -> bool {
+    false
+}
+
+/// Read an extended attribute.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+pub fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    let n = rustix::fs::getxattr(path, name, &mut buf[..]).ok()?;
+    buf.truncate(n);
+    Some(buf)
+}
+
+/// See the other `get_xattr`.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+pub fn get_xattr(_path: &Path, _name: &str) -> Option<Vec<u8>> {
+    None
+}
+
+/// Make a fifo (POSIX `mkfifo`; rustix has no `mkfifoat` on Apple).
+pub fn mkfifo(path: &Path) {
+    let c =
+        std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o600) },
+        0,
+        "mkfifo {}",
+        path.display()
+    );
 }
