@@ -38,11 +38,15 @@ fi
 mv --version 2>/dev/null | grep -q GNU || { echo "bench: 'mv' is not GNU coreutils" >&2; exit 1; }
 
 # --- build -----------------------------------------------------------------
-echo "== building pmv and pln (release)"
+# The static musl build is the one to deploy (README, "Static binary"): no
+# dynamic loader at start-up. PMV_BENCH_TARGET picks another target.
+target=${PMV_BENCH_TARGET:-x86_64-unknown-linux-musl}
+echo "== building pmv and pln (release, $target)"
 export CARGO_TARGET_DIR="$root/target/bench"
-cargo build --release --locked -p pmv --bins --quiet
-pmv="$CARGO_TARGET_DIR/release/pmv"
-pln="$CARGO_TARGET_DIR/release/pln"
+rustup target add "$target" >/dev/null 2>&1 || true
+cargo build --release --locked -p pmv --bins --quiet --target "$target"
+pmv="$CARGO_TARGET_DIR/$target/release/pmv"
+pln="$CARGO_TARGET_DIR/$target/release/pln"
 bb=$(command -v busybox)
 gnu_mv=$(command -v mv)
 gnu_ln=$(command -v ln)
