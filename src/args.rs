@@ -81,6 +81,17 @@ impl Opt {
     }
 }
 
+/// `--help`, as every program takes it.
+pub const OPT_HELP: Opt = Opt::flag("help", None, Some("help"), "display this help and exit");
+
+/// `--version`, as every program takes it.
+pub const OPT_VERSION: Opt = Opt::flag(
+    "version",
+    None,
+    Some("version"),
+    "output version information and exit",
+);
+
 /// The parsed command line: options in the order given, then operands.
 #[derive(Debug, Default)]
 pub struct Parsed {

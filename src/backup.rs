@@ -5,6 +5,34 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+/// `--backup[=CONTROL]`, as mv and ln take it.
+pub const OPT_BACKUP: crate::args::Opt = crate::args::Opt::valued(
+    "backup",
+    None,
+    Some("backup"),
+    crate::args::Takes::Optional,
+    "CONTROL",
+    "[GNU] make a backup of each existing destination file",
+);
+
+/// `-b`, as mv and ln take it.
+pub const OPT_B: crate::args::Opt = crate::args::Opt::flag(
+    "b",
+    Some('b'),
+    None,
+    "[GNU] like --backup but does not accept an argument",
+);
+
+/// `-S`, `--suffix=SUFFIX`, as mv and ln take it.
+pub const OPT_SUFFIX: crate::args::Opt = crate::args::Opt::valued(
+    "suffix",
+    Some('S'),
+    Some("suffix"),
+    crate::args::Takes::Required,
+    "SUFFIX",
+    "[GNU] override the usual backup suffix",
+);
+
 /// Which backups to make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {

@@ -40,20 +40,8 @@ Flip a release symlink atomically, on any system:
 
 /// `pln`'s options, in GNU ln's `long_options` order, then the BSD `-h`.
 pub const OPTIONS: &[Opt] = &[
-    Opt::valued(
-        "backup",
-        None,
-        Some("backup"),
-        Takes::Optional,
-        "CONTROL",
-        "[GNU] make a backup of each existing destination file",
-    ),
-    Opt::flag(
-        "b",
-        Some('b'),
-        None,
-        "[GNU] like --backup but does not accept an argument",
-    ),
+    crate::backup::OPT_BACKUP,
+    crate::backup::OPT_B,
     Opt::flag(
         "directory",
         Some('d'),
@@ -85,14 +73,7 @@ pub const OPTIONS: &[Opt] = &[
         Some("interactive"),
         "[GNU] prompt whether to replace destinations",
     ),
-    Opt::valued(
-        "suffix",
-        Some('S'),
-        Some("suffix"),
-        Takes::Required,
-        "SUFFIX",
-        "[GNU] override the usual backup suffix",
-    ),
+    crate::backup::OPT_SUFFIX,
     Opt::valued(
         "target-directory",
         Some('t'),
@@ -132,13 +113,8 @@ pub const OPTIONS: &[Opt] = &[
         "[GNU] print name of each linked file",
     ),
     Opt::flag("no-dereference", Some('h'), None, "[BSD] same as -n"),
-    Opt::flag("help", None, Some("help"), "display this help and exit"),
-    Opt::flag(
-        "version",
-        None,
-        Some("version"),
-        "output version information and exit",
-    ),
+    crate::args::OPT_HELP,
+    crate::args::OPT_VERSION,
 ];
 
 /// The clap description of `pln`, for its man page and completions.

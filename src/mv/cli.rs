@@ -88,20 +88,8 @@ const UPDATE: &[(&str, Update)] = &[
 /// `pmv`'s options, in GNU mv's `long_options` order (so that an
 /// ambiguous abbreviation lists the same candidates), then pmv's own.
 pub const OPTIONS: &[Opt] = &[
-    Opt::valued(
-        "backup",
-        None,
-        Some("backup"),
-        Takes::Optional,
-        "CONTROL",
-        "[GNU] make a backup of each existing destination file",
-    ),
-    Opt::flag(
-        "b",
-        Some('b'),
-        None,
-        "[GNU] like --backup but does not accept an argument",
-    ),
+    crate::backup::OPT_BACKUP,
+    crate::backup::OPT_B,
     Opt::flag(
         "context",
         Some('Z'),
@@ -162,14 +150,7 @@ pub const OPTIONS: &[Opt] = &[
         Some("strip-trailing-slashes"),
         "[GNU] remove any trailing slashes from each SOURCE",
     ),
-    Opt::valued(
-        "suffix",
-        Some('S'),
-        Some("suffix"),
-        Takes::Required,
-        "SUFFIX",
-        "[GNU] override the usual backup suffix",
-    ),
+    crate::backup::OPT_SUFFIX,
     Opt::valued(
         "target-directory",
         Some('t'),
@@ -210,13 +191,8 @@ pub const OPTIONS: &[Opt] = &[
         Some("sync"),
         "[pmv] flush copied data and changed directories",
     ),
-    Opt::flag("help", None, Some("help"), "display this help and exit"),
-    Opt::flag(
-        "version",
-        None,
-        Some("version"),
-        "output version information and exit",
-    ),
+    crate::args::OPT_HELP,
+    crate::args::OPT_VERSION,
 ];
 
 /// The clap description of `pmv`, for its man page and completions.
