@@ -153,9 +153,18 @@ fn exchange_with_no_clobber_skips_and_interactive_asks() {
     let r = s.run_with("pmv", ["--exchange", "-i", "a", "b"], Some("n\n"), &[]);
     assert_eq!((r.code, r.stderr.as_str()), (1, "pmv: overwrite 'b'? "));
     assert_eq!(s.tree(), lines(&["a f:A", "b f:B"]));
-    if unsupported().is_none() {
-        let r = s.run_with("pmv", ["--exchange", "-i", "a", "b"], Some("y\n"), &[]);
-        assert_eq!((r.code, r.stderr.as_str()), (0, "pmv: overwrite 'b'? "));
-        assert_eq!(s.tree(), lines(&["a f:B", "b f:A"]));
+    let r = s.run_with("pmv", ["--exchange", "-i", "a", "b"], Some("y\n"), &[]);
+    match unsupported_here() {
+        None => {
+            assert_eq!((r.code, r.stderr.as_str()), (0, "pmv: overwrite 'b'? "));
+            assert_eq!(s.tree(), lines(&["a f:B", "b f:A"]));
+        }
+        Some(why) => {
+            let want = format!(
+                "pmv: overwrite 'b'? pmv: cannot exchange 'a' and 'b': atomic exchange is not supported {why}\n"
+            );
+            assert_eq!((r.code, r.stderr.as_str()), (1, want.as_str()));
+            assert_eq!(s.tree(), lines(&["a f:A", "b f:B"]));
+        }
     }
 }

@@ -1,0 +1,698 @@
+//! `pmv` against GNU `mv`, on thousands of random trees and command lines.
+//!
+//! Each case builds the same small tree (files, empty and non-empty
+//! directories, symlinks to files, to directories and dangling ones, all
+//! named from a small alphabet so that names collide) in two scratch
+//! directories, runs GNU `mv` in one and `pmv` in the other with the same
+//! arguments (`LC_ALL=C`), and compares exit status, stdout, stderr (with
+//! the program name made equal) and the resulting trees. Any difference
+//! that is not in [`INTENDED`] fails the test with the smallest case
+//! proptest can find.
+//!
+//! The oracle is the GNU `mv` named by `PMV_GNU_MV`, else the wrapper that
+//! `ci/gnu-oracle.sh` writes (`target/gnu-oracle/mv`, a current coreutils),
+//! else `mv` on `PATH` if it is GNU's. Under CI (`CI=true`) a missing
+//! oracle fails the test. `PMV_DIFF_CASES` changes the number of cases
+//! (2,000 by default).
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::os::unix::fs::symlink;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+
+use util::Scratch;
+
+/// Differences from GNU mv that are intended, each with its reason. The
+/// comparison applies exactly these and nothing else (see [`normalise`]).
+pub const INTENDED: &[(&str, &str)] = &[
+    (
+        "ambiguous option",
+        "pmv has long options GNU lacks (--atomic, --progress, --sync), so \
+         `--s` is also ambiguous with --sync: GNU's list is compared with \
+         pmv's less those options",
+    ),
+    (
+        "exchange with a missing side",
+        "GNU makes no system call and prints errno -1 (`Unknown error -1`); \
+         pmv reports the real reason (`No such file or directory`)",
+    ),
+    (
+        "exchange the kernel refuses with EINVAL",
+        "GNU prints gnulib's `Operation not supported`, pmv its own `atomic \
+         exchange is not supported by this file system`; on a backend or file \
+         system without exchange at all --exchange is not generated \
+         (tests/exchange.rs checks those)",
+    ),
+    (
+        "usage error after a move",
+        "with two operands GNU tries its first no-replace rename before it \
+         checks --backup against -n/--update=none and the backup type, so it \
+         moves SOURCE and then reports the usage error; pmv rejects the \
+         command line before touching anything: the messages are compared, \
+         and pmv's tree must be the tree before the command",
+    ),
+    (
+        "dangling symlink named with a trailing slash as DEST",
+        "the kernel's rename says EEXIST while lstat says ENOENT, and GNU \
+         then judges an unfilled stat buffer (`cannot overwrite \
+         non-directory`, or a silent skip under -u, varying between \
+         releases); such cases are not compared",
+    ),
+];
+
+/// Extra differences when the only oracle is coreutils 9.1 (Debian
+/// bookworm's), which predates the behaviour pmv follows (9.5 and later).
+pub const INTENDED_9_1: &[(&str, &str)] = &[
+    (
+        "options whose meaning changed",
+        "-n, -i, -u, --update, the backup options, --exchange and --no-copy \
+         changed or appeared between 9.2 and 9.6 (a winning -n means \
+         --update=none, a declined prompt exits 1, -n skips before any \
+         check, backups of directories...): with a 9.1 oracle they are not \
+         generated",
+    ),
+    (
+        "cannot overwrite",
+        "9.4 changed `cannot move 'a' to 'b': Directory not empty` (and the \
+         other errors that are about the destination: EEXIST, EISDIR, \
+         EMLINK, ENOSPC, ETXTBSY, EDQUOT) to `cannot overwrite 'b': ...`",
+    ),
+    (
+        "directory over non-directory",
+        "9.1 says `cannot overwrite directory 'd' with non-directory`, later \
+         releases name the source too: `... with non-directory 'f'`",
+    ),
+];
+
+// ---- the oracle -------------------------------------------------------------
+
+struct Oracle {
+    path: PathBuf,
+    /// `(major, minor)` of its `--version`.
+    version: (u32, u32),
+}
+
+impl Oracle {
+    fn old(&self) -> bool {
+        self.version < (9, 5)
+    }
+}
+
+fn find_oracle() -> Option<Oracle> {
+    let wrapper = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/gnu-oracle/mv");
+    let candidates: Vec<PathBuf> = match std::env::var_os("PMV_GNU_MV") {
+        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
+        _ => vec![wrapper, PathBuf::from("mv")],
+    };
+    candidates.into_iter().find_map(|path| {
+        let out = Command::new(&path)
+            .arg("--version")
+            .env("LC_ALL", "C")
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().next()?;
+        let ver = first.strip_prefix("mv (GNU coreutils) ")?;
+        let mut parts = ver.split(|c: char| !c.is_ascii_digit());
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some(Oracle {
+            path,
+            version: (major, minor),
+        })
+    })
+}
+
+fn oracle() -> Option<&'static Oracle> {
+    static ORACLE: OnceLock<Option<Oracle>> = OnceLock::new();
+    ORACLE.get_or_init(find_oracle).as_ref()
+}
+
+// ---- what is generated --------------------------------------------------------
+
+const NAMES: &[&str] = &["a", "b", "c", "d", "a~"];
+
+/// One entry of a generated tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Node {
+    File(&'static str, i64),
+    Dir(BTreeMap<&'static str, Node>, i64),
+    Link(&'static str, i64),
+}
+
+type Tree = BTreeMap<&'static str, Node>;
+
+/// One generated case: a tree and a command line.
+#[derive(Clone)]
+struct Case {
+    tree: Tree,
+    args: Vec<String>,
+}
+
+/// A case prints as the shell commands that reproduce it.
+impl fmt::Debug for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn sh(out: &mut String, dir: &str, tree: &Tree) {
+            for (name, node) in tree {
+                let p = format!("{dir}{name}");
+                match node {
+                    Node::File(c, t) => {
+                        out.push_str(&format!("printf %s {c} > '{p}'; touch -d @{t} '{p}'\n"))
+                    }
+                    Node::Dir(sub, t) => {
+                        out.push_str(&format!("mkdir '{p}'\n"));
+                        sh(out, &format!("{p}/"), sub);
+                        out.push_str(&format!("touch -d @{t} '{p}'\n"));
+                    }
+                    Node::Link(target, t) => {
+                        out.push_str(&format!("ln -s '{target}' '{p}'; touch -h -d @{t} '{p}'\n"))
+                    }
+                }
+            }
+        }
+        let mut s = String::from("\n");
+        sh(&mut s, "", &self.tree);
+        let args: Vec<String> = self.args.iter().map(|a| format!("'{a}'")).collect();
+        s.push_str(&format!("mv {}\n", args.join(" ")));
+        f.write_str(&s)
+    }
+}
+
+fn mtime() -> impl Strategy<Value = i64> {
+    select(vec![1_000_000_000i64, 1_100_000_000, 1_200_000_000])
+}
+
+fn leaf() -> impl Strategy<Value = Node> {
+    let targets = vec!["a", "b", "c", "d", "a~", "nope", "d/a", "b/"];
+    prop_oneof![
+        3 => (select(vec!["1", "2", "3"]), mtime()).prop_map(|(c, t)| Node::File(c, t)),
+        1 => mtime().prop_map(|t| Node::Dir(Tree::new(), t)),
+        2 => (select(targets), mtime()).prop_map(|(l, t)| Node::Link(l, t)),
+    ]
+}
+
+fn node() -> impl Strategy<Value = Node> {
+    leaf().prop_recursive(2, 10, 3, |inner| {
+        (
+            prop::collection::btree_map(select(NAMES), inner, 1..3),
+            mtime(),
+        )
+            .prop_map(|(m, t)| Node::Dir(m, t))
+    })
+}
+
+fn tree() -> impl Strategy<Value = Tree> {
+    prop::collection::btree_map(select(NAMES), node(), 0..5)
+}
+
+fn operand() -> impl Strategy<Value = String> {
+    let prefix = prop_oneof![8 => Just(""), 1 => Just("./"), 2 => select(vec!["a/", "d/", "b/"])];
+    let suffix = prop_oneof![6 => Just(""), 1 => Just("/"), 1 => Just("//")];
+    let name = prop_oneof![10 => select(NAMES), 1 => Just("."), 1 => Just("nope")];
+    (prefix, name, suffix).prop_map(|(p, n, s)| format!("{p}{n}{s}"))
+}
+
+/// Options that mean the same from GNU 9.1 on.
+const OPTS_STABLE: &[&str] = &[
+    "-f",
+    "-v",
+    "-fv",
+    "--strip-trailing-slashes",
+    "--force",
+    "--verbose",
+    "--no-target-directory",
+    "--target-directory=d",
+    "--bogus",
+    "-X",
+    "--s",
+    "--verb",
+];
+
+/// Options that appeared or changed meaning in GNU 9.2 to 9.6.
+const OPTS_NEW: &[&str] = &[
+    "-n",
+    "-i",
+    "-u",
+    "-b",
+    "-vb",
+    "--backup=numbered",
+    "--backup=simple",
+    "--backup=none",
+    "--backup=x",
+    "--suffix=.bak",
+    "--no-clobber",
+    "--update",
+    "--update=all",
+    "--update=none",
+    "--update=none-fail",
+    "--update=older",
+    "--update=n",
+    "--update=o",
+    "--no-copy",
+    "--no-c",
+];
+
+fn options(old: bool, exchange: bool) -> impl Strategy<Value = Vec<String>> {
+    let mut pool: Vec<&'static str> = OPTS_STABLE.to_vec();
+    if !old {
+        pool.extend_from_slice(OPTS_NEW);
+        if exchange {
+            pool.extend_from_slice(&["--exchange", "--exchange"]);
+        }
+    }
+    prop::collection::vec(select(pool).prop_map(String::from), 0..4)
+}
+
+/// How the command line names where sources go.
+#[derive(Clone, Debug)]
+enum Form {
+    /// Operands only.
+    Plain,
+    /// `-T`.
+    NoTargetDir,
+    /// `-t DIR`.
+    TargetDir(String),
+}
+
+fn case(old: bool, exchange: bool) -> impl Strategy<Value = Case> {
+    let target = prop_oneof![
+        6 => Just(Form::Plain),
+        3 => Just(Form::NoTargetDir),
+        2 => operand().prop_map(Form::TargetDir),
+    ];
+    let operands = prop_oneof![
+        1 => prop::collection::vec(operand(), 0..2),
+        8 => prop::collection::vec(operand(), 2..=2),
+        3 => prop::collection::vec(operand(), 3..5),
+    ];
+    (
+        tree(),
+        options(old, exchange),
+        target,
+        operands,
+        any::<bool>(),
+    )
+        .prop_map(|(tree, opts, target, operands, late)| {
+            let mut args = opts;
+            match target {
+                Form::Plain => {}
+                Form::NoTargetDir => args.push("-T".into()),
+                Form::TargetDir(d) => {
+                    args.push("-t".into());
+                    args.push(d);
+                }
+            }
+            // getopt permutes: an option after the operands still counts.
+            let last = if late && args.len() > 1 && !args[args.len() - 2].starts_with("-t") {
+                args.pop()
+            } else {
+                None
+            };
+            args.extend(operands);
+            args.extend(last);
+            Case { tree, args }
+        })
+}
+
+// ---- building, running, comparing -----------------------------------------------
+
+fn set_time(path: &Path, secs: i64) {
+    let t = rustix::fs::Timespec {
+        tv_sec: secs as _,
+        tv_nsec: 0,
+    };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        path,
+        &rustix::fs::Timestamps {
+            last_access: t,
+            last_modification: t,
+        },
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+    )
+    .unwrap();
+}
+
+fn build(dir: &Path, tree: &Tree) {
+    for (name, node) in tree {
+        let p = dir.join(name);
+        match node {
+            Node::File(content, t) => {
+                std::fs::write(&p, content).unwrap();
+                set_time(&p, *t);
+            }
+            Node::Dir(sub, t) => {
+                std::fs::create_dir(&p).unwrap();
+                build(&p, sub);
+                set_time(&p, *t);
+            }
+            Node::Link(target, t) => {
+                symlink(target, &p).unwrap();
+                set_time(&p, *t);
+            }
+        }
+    }
+}
+
+/// What one program did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    tree: Vec<String>,
+}
+
+fn run(prog: &Path, args: &[String], s: &Scratch) -> Outcome {
+    // GNU names itself by argv[0]: call it `mv`, wherever it lives.
+    let name = if prog == util::bin("pmv") {
+        "pmv"
+    } else {
+        "mv"
+    };
+    let out = Command::new(prog)
+        .arg0(name)
+        .args(args.iter().map(OsString::from))
+        .current_dir(s.dir.path())
+        .env("LC_ALL", "C")
+        .env_remove("VERSION_CONTROL")
+        .env_remove("SIMPLE_BACKUP_SUFFIX")
+        .env_remove("POSIXLY_CORRECT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", prog.display()));
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        tree: s.tree(),
+    }
+}
+
+/// Make the two outcomes comparable: the program name, then exactly the
+/// differences listed in [`INTENDED`] (and [`INTENDED_9_1`] for an old
+/// oracle).
+fn normalise(gnu: &mut Outcome, pmv: &mut Outcome, before: &[String], old: bool) {
+    gnu.stderr = gnu
+        .stderr
+        .replace("Try 'mv --help'", "Try 'PROG --help'")
+        .replace("mv: ", "PROG: ");
+    pmv.stderr = pmv
+        .stderr
+        .replace("Try 'pmv --help'", "Try 'PROG --help'")
+        .replace("pmv: ", "PROG: ");
+    // Ambiguous option: pmv's own long options are not in GNU's list.
+    for own in [" '--sync'", " '--atomic'", " '--progress'"] {
+        if pmv.stderr.contains("is ambiguous; possibilities:") {
+            pmv.stderr = pmv.stderr.replace(own, "");
+        }
+    }
+    // The kernel's EINVAL for an exchange, in each program's words.
+    pmv.stderr = pmv.stderr.replace(
+        ": atomic exchange is not supported by this file system\n",
+        ": Operation not supported\n",
+    );
+    // A usage error GNU reports after its first rename: pmv changed nothing.
+    let usage_after_move = gnu.stderr.starts_with("PROG: cannot combine --backup with")
+        || gnu.stderr.contains(" for 'backup type'\n")
+        || gnu.stderr.contains(" for '$VERSION_CONTROL'\n");
+    if usage_after_move && pmv.stderr == gnu.stderr && pmv.tree == before {
+        gnu.tree = pmv.tree.clone();
+    }
+    // Exchange with a missing side.
+    if gnu.stderr.contains(": Unknown error -1\n") {
+        pmv.stderr = pmv
+            .stderr
+            .lines()
+            .map(|l| {
+                if l.starts_with("PROG: cannot exchange ") {
+                    l.replace(": No such file or directory", ": Unknown error -1")
+                } else {
+                    l.to_string()
+                }
+            })
+            .map(|l| l + "\n")
+            .collect();
+    }
+    if old {
+        gnu.stderr = directory_not_empty_9_1(&gnu.stderr);
+        pmv.stderr = pmv
+            .stderr
+            .lines()
+            .map(|l| match l.find(" with non-directory '") {
+                Some(i) if l.starts_with("PROG: cannot overwrite directory ") => {
+                    format!("{} with non-directory\n", &l[..i])
+                }
+                _ => format!("{l}\n"),
+            })
+            .collect();
+    }
+}
+
+/// 9.1's `cannot move 'a' to 'b': Directory not empty` is 9.5's
+/// `cannot overwrite 'b': Directory not empty` (also for EEXIST, EISDIR...).
+fn directory_not_empty_9_1(stderr: &str) -> String {
+    const REASONS: &[&str] = &[
+        "Directory not empty",
+        "File exists",
+        "Is a directory",
+        "Too many links",
+        "No space left on device",
+        "Text file busy",
+        "Disk quota exceeded",
+    ];
+    stderr
+        .lines()
+        .map(|l| {
+            let rest = l.strip_prefix("PROG: cannot move ");
+            match rest.and_then(|r| REASONS.iter().find(|why| r.ends_with(&format!(": {why}")))) {
+                Some(why) => {
+                    let r = rest.unwrap();
+                    let names = &r[..r.len() - why.len() - 2];
+                    // "'src' to 'dst'": the destination is after the last " to '".
+                    match names.rfind(" to '") {
+                        Some(i) => format!("PROG: cannot overwrite {}: {why}\n", &names[i + 4..]),
+                        None => format!("{l}\n"),
+                    }
+                }
+                None => format!("{l}\n"),
+            }
+        })
+        .collect()
+}
+
+/// Both outcomes of one case, normalised.
+fn outcomes(case: &Case, gnu_path: &Path, old: bool) -> Option<(Outcome, Outcome)> {
+    let (g, p) = (Scratch::new(), Scratch::new());
+    build(g.dir.path(), &case.tree);
+    build(p.dir.path(), &case.tree);
+    if unfilled_stat_in_gnu(case, g.dir.path()) {
+        return None;
+    }
+    let before = g.tree();
+    let mut gnu = run(gnu_path, &case.args, &g);
+    let mut pmv = run(&util::bin("pmv"), &case.args, &p);
+    normalise(&mut gnu, &mut pmv, &before, old);
+    Some((gnu, pmv))
+}
+
+/// Whether GNU would judge DEST from a stat buffer it never filled (see
+/// [`INTENDED`]): two operands, the last one ending in `/` and naming a
+/// symlink that leads nowhere.
+fn unfilled_stat_in_gnu(case: &Case, dir: &Path) -> bool {
+    let takes_value = |a: &str| a == "-t";
+    let mut operands = Vec::new();
+    let mut to_dir = false;
+    let mut args = case.args.iter();
+    while let Some(a) = args.next() {
+        if takes_value(a) {
+            to_dir = true;
+            args.next();
+        } else if a.starts_with("--target-directory") {
+            to_dir = true;
+        } else if !a.starts_with('-') || a == "-" {
+            operands.push(a.as_str());
+        }
+    }
+    match operands.as_slice() {
+        [_, dst] if !to_dir && dst.ends_with('/') => {
+            let p = dir.join(dst.trim_end_matches('/'));
+            std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())
+                && std::fs::metadata(&p).is_err()
+        }
+        _ => false,
+    }
+}
+
+fn check(case: &Case, gnu_path: &Path, old: bool) -> Result<(), TestCaseError> {
+    let Some((gnu, pmv)) = outcomes(case, gnu_path, old) else {
+        return Ok(());
+    };
+    prop_assert_eq!(
+        &pmv,
+        &gnu,
+        "pmv (left) and GNU mv (right) differ for {:?}",
+        case
+    );
+    Ok(())
+}
+
+/// The shape of a difference, for grouping: messages with names blanked.
+fn signature(gnu: &Outcome, pmv: &Outcome) -> String {
+    let blank = |s: &str| {
+        let mut out = String::new();
+        let mut quoted = false;
+        for c in s.chars() {
+            if c == '\'' {
+                quoted = !quoted;
+                if quoted {
+                    out.push_str("'X'");
+                }
+            } else if !quoted {
+                out.push(c);
+            }
+        }
+        out
+    };
+    // The first line where the messages part.
+    let (p, g) = pmv
+        .stderr
+        .lines()
+        .map(Some)
+        .chain(std::iter::repeat(None))
+        .zip(gnu.stderr.lines().map(Some).chain(std::iter::repeat(None)))
+        .take_while(|pair| *pair != (None, None))
+        .find(|(p, g)| p != g)
+        .unwrap_or_default();
+    format!(
+        "code {} vs {}; stdout {}; tree {}; pmv: {:?}; gnu: {:?}",
+        pmv.code,
+        gnu.code,
+        if pmv.stdout == gnu.stdout {
+            "same"
+        } else {
+            "differs"
+        },
+        if pmv.tree == gnu.tree {
+            "same"
+        } else {
+            "differs"
+        },
+        blank(p.unwrap_or_default()),
+        blank(g.unwrap_or_default())
+    )
+}
+
+/// `PMV_DIFF_EXPLORE=1`: run every case without stopping or shrinking and
+/// print the smallest case of each kind of difference, for triage.
+fn explore(
+    strategy: impl Strategy<Value = Case>,
+    runner: &mut TestRunner,
+    oracle: &Oracle,
+    cases: u32,
+) {
+    use proptest::strategy::ValueTree;
+    let mut kinds: BTreeMap<String, (usize, Case, Outcome, Outcome)> = BTreeMap::new();
+    for _ in 0..cases {
+        let case = strategy.new_tree(runner).unwrap().current();
+        let Some((gnu, pmv)) = outcomes(&case, &oracle.path, oracle.old()) else {
+            continue;
+        };
+        if gnu == pmv {
+            continue;
+        }
+        let size = case.args.len() * 4 + format!("{case:?}").len();
+        let entry = kinds
+            .entry(signature(&gnu, &pmv))
+            .or_insert_with(|| (size, case.clone(), gnu.clone(), pmv.clone()));
+        if size < entry.0 {
+            *entry = (size, case, gnu, pmv);
+        }
+    }
+    for (sig, (_, case, gnu, pmv)) in &kinds {
+        eprintln!("==== {sig}\n{case:?}pmv: {pmv:?}\ngnu: {gnu:?}\n");
+    }
+    assert!(kinds.is_empty(), "{} kinds of difference", kinds.len());
+}
+
+/// Whether this build and file system can exchange atomically; if not,
+/// `--exchange` is left out (see [`INTENDED`]).
+fn exchange_supported() -> bool {
+    matches!(pmv::BACKEND, "linux" | "apple") && !util::fs_no_exchange()
+}
+
+#[test]
+fn pmv_matches_gnu_mv() {
+    let Some(oracle) = oracle() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "no GNU mv found (set PMV_GNU_MV or run ci/gnu-oracle.sh): the differential test must run in CI"
+        );
+        eprintln!("skipping: no GNU mv found (set PMV_GNU_MV or run ci/gnu-oracle.sh)");
+        return;
+    };
+    let cases: u32 = std::env::var("PMV_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let old = oracle.old();
+    eprintln!(
+        "oracle: {} (GNU coreutils {}.{}), {cases} cases{}",
+        oracle.path.display(),
+        oracle.version.0,
+        oracle.version.1,
+        if old {
+            "; with the 9.1 differences"
+        } else {
+            ""
+        }
+    );
+    let config = Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        max_shrink_iters: 2000,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    if std::env::var_os("PMV_DIFF_EXPLORE").is_some() {
+        return explore(case(old, exchange_supported()), &mut runner, oracle, cases);
+    }
+    let start = std::time::Instant::now();
+    let result = runner.run(&case(old, exchange_supported()), |c| {
+        check(&c, &oracle.path, old)
+    });
+    eprintln!("ran for {:.1?}", start.elapsed());
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The comparison itself can fail: a pmv run against a program that
+/// behaves differently is caught.
+#[test]
+fn a_difference_is_caught() {
+    let Some(oracle) = oracle() else {
+        assert!(std::env::var("CI").is_err(), "no GNU mv found");
+        return;
+    };
+    let case = Case {
+        tree: Tree::from([("a", Node::File("1", 1_000_000_000))]),
+        args: vec!["a".into(), "b".into()],
+    };
+    check(&case, &oracle.path, oracle.old()).unwrap();
+    // `true` succeeds without moving anything: the trees differ.
+    let err = check(&case, Path::new("true"), oracle.old()).unwrap_err();
+    assert!(err.to_string().contains("differ"), "{err}");
+}
