@@ -66,7 +66,7 @@ trap 'exit 130' INT TERM
 # Build once; list the test binaries.
 export CARGO_TARGET_DIR="$PWD/target/fsmatrix"
 echo "== building the tests"
-mapfile -t tests < <(cargo test --locked --no-run --message-format=json 2>/dev/null |
+mapfile -t tests < <(cargo test --locked --no-run --message-format=json |
     python3 -c '
 import json, sys
 for line in sys.stdin:
