@@ -45,6 +45,35 @@ pub fn replace(from: &Path, to: &Path) -> io::Result<&'static str> {
 /// # References
 /// - [POSIX `linkat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/linkat.html)
 pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+    // "." and ".." always exist: no-replace fails before the source is
+    // looked at, as in the kernels that have the call.
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let b = to.as_os_str().as_bytes();
+        let b = &b[..b.len()
+            - b.iter()
+                .rev()
+                .take_while(|&&c| c == b'/')
+                .count()
+                .min(b.len().saturating_sub(1))];
+        let last = b.rsplit(|&c| c == b'/').next().unwrap_or_default();
+        if last == b"." || last == b".." {
+            // ... once the source's directory is found.
+            let dir = match from.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            rustix::fs::statat(CWD, dir, AtFlags::empty())?;
+            return Err(Errno::EXIST.into());
+        }
+    }
+    // A directory has no hard links; asking linkat would only give errors
+    // about the new name (ENOENT for "d/") instead of the real answer.
+    if rustix::fs::statat(CWD, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory
+    }) {
+        return Err(super::unsupported_fs());
+    }
     match linkat(CWD, from, CWD, to, AtFlags::empty()) {
         Ok(()) => {}
         // Linux and the BSDs say EPERM for a directory and for file systems

@@ -222,12 +222,60 @@ pub fn bad_arg_message<T: Copy + PartialEq>(
     msg
 }
 
+/// Why parsing stopped early, as GNU's getopt loop stops: at once, when
+/// it meets the option.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// A usage error: the message, then the "Try" line.
+    Usage(UsageError),
+    /// An error printed without the "Try" line.
+    Fatal(String),
+    /// `--help` was met.
+    Help,
+    /// `--version` was met.
+    Version,
+}
+
+impl From<UsageError> for Stop {
+    fn from(e: UsageError) -> Self {
+        Stop::Usage(e)
+    }
+}
+
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, or fail with its message.
 pub fn parse(table: &[Opt], args: Vec<OsString>) -> Result<Parsed, UsageError> {
+    parse_checked(table, args, |_, _| Ok(())).map_err(|stop| match stop {
+        Stop::Usage(e) => e,
+        Stop::Fatal(m) => UsageError(m),
+        Stop::Help | Stop::Version => UsageError(String::new()),
+    })
+}
+
+/// Like [`parse`], calling `check` on each option as it is met, so that
+/// an option's own error comes before those of later options; `--help`
+/// and `--version` stop the parse where they stand.
+pub fn parse_checked(
+    table: &[Opt],
+    args: Vec<OsString>,
+    mut check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
+) -> Result<Parsed, Stop> {
     let mut parsed = Parsed::default();
+    let mut seen = 0;
+    let mut next = |parsed: &Parsed, seen: &mut usize| -> Result<(), Stop> {
+        for (id, value) in &parsed.opts[*seen..] {
+            match *id {
+                "help" => return Err(Stop::Help),
+                "version" => return Err(Stop::Version),
+                _ => check(id, value.as_deref())?,
+            }
+        }
+        *seen = parsed.opts.len();
+        Ok(())
+    };
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
+        next(&parsed, &mut seen)?;
         let bytes = arg.as_bytes();
         if bytes == b"--" {
             parsed.operands.extend(iter);
@@ -246,9 +294,9 @@ pub fn parse(table: &[Opt], args: Vec<OsString>) -> Result<Parsed, UsageError> {
             let long = opt.long.unwrap_or_default();
             let value = match (opt.takes, value) {
                 (Takes::Nothing, Some(_)) => {
-                    return Err(UsageError(format!(
-                        "option '--{long}' doesn't allow an argument"
-                    )))
+                    return Err(
+                        UsageError(format!("option '--{long}' doesn't allow an argument")).into(),
+                    )
                 }
                 (Takes::Required, None) => Some(iter.next().ok_or_else(|| {
                     UsageError(format!("option '--{long}' requires an argument"))
@@ -289,6 +337,7 @@ pub fn parse(table: &[Opt], args: Vec<OsString>) -> Result<Parsed, UsageError> {
         }
         parsed.operands.push(arg);
     }
+    next(&parsed, &mut seen)?;
     Ok(parsed)
 }
 

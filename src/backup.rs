@@ -90,6 +90,13 @@ pub fn backup_name(
     suffix: &OsStr,
     existing: impl FnOnce() -> Vec<OsString>,
 ) -> Option<PathBuf> {
+    // "c//" is backed up as "c~": the name without its trailing slashes.
+    let bytes = file.as_os_str().as_bytes();
+    let mut end = bytes.len();
+    while end > 1 && bytes[end - 1] == b'/' {
+        end -= 1;
+    }
+    let file = Path::new(OsStr::from_bytes(&bytes[..end]));
     let base = file.file_name().unwrap_or(file.as_os_str()).as_bytes();
     let simple = || {
         let mut name = file.as_os_str().to_os_string();

@@ -141,21 +141,10 @@ pub fn stage(
         _ => Path::new("."),
     };
     let is_dir = kind(&st) == FileType::Directory;
-    let mut file: Option<OwnedFd> = None;
-    let made = tempfile::Builder::new()
-        .prefix(".pmv-")
-        .rand_bytes(12)
-        .make_in(parent, |p| {
-            create_entry(src, p, &st).map(|fd| {
-                file = fd;
-            })
-        })
+    let (path, file) = crate::stage::create(parent, |p| create_entry(src, p, &st))
         .map_err(|e| create_error(&st, dst, e))?;
     let staged = Staged {
-        path: made
-            .into_temp_path()
-            .keep()
-            .map_err(|e| Error::io("staging", e.error))?,
+        path,
         dir: is_dir,
         armed: true,
     };

@@ -32,6 +32,7 @@ pub mod mv;
 mod ops;
 pub mod quote;
 pub mod report;
+mod stage;
 
 pub use ops::{
     exchange, flip_symlink, is_unsupported, link_replacing, rename_noreplace, replace,

@@ -101,23 +101,17 @@ fn stage_then_replace(
 ) -> io::Result<&'static str> {
     // A signal between the two steps must not leave the staging name.
     let _held = platform::hold_signals();
-    let staged = tempfile::Builder::new()
-        .prefix(".pmv-")
-        .rand_bytes(12)
-        .make_in(dir, |p| make(p))?
-        .into_temp_path();
-    let mech = platform::replace(&staged, to)?;
-    // The staging name is gone now; do not let the drop remove a namesake.
-    let _ = staged.keep();
-    Ok(mech)
-}
-
-fn parent_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let (staged, ()) = crate::stage::create(dir, |p| make(p))?;
+    match platform::replace(&staged, to) {
+        Ok(mech) => Ok(mech),
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            Err(e)
+        }
     }
 }
+
+use crate::stage::parent as parent_of;
 
 /// Point the symlink `link` at `target`, atomically: a reader of `link`
 /// sees the old target or the new one, never a missing name. The new link

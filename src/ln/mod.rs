@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use rustix::fs::{AtFlags, CWD};
 use rustix::io::Errno;
 
-use crate::args::{Opt, Parsed, Takes, UsageError};
+use crate::args::{Opt, Parsed, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
 use crate::quote::quotef;
 use crate::report::{self, q, Error};
@@ -185,29 +185,34 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
 ///
 /// `args` are the arguments after the program name.
 pub fn main(args: Vec<OsString>) -> ExitCode {
-    let m = match crate::args::parse(OPTIONS, args) {
+    let parsed = crate::args::parse_checked(OPTIONS, args, |_, _| Ok(()));
+    let m = match parsed {
         Ok(m) => m,
-        Err(e) => {
+        Err(Stop::Usage(e)) => {
             report::usage_error(PROG, e.0);
             return ExitCode::FAILURE;
         }
+        Err(Stop::Fatal(message)) => {
+            report::error(PROG, message);
+            return ExitCode::FAILURE;
+        }
+        Err(Stop::Help) => {
+            report::out(
+                format_args!("{HELP_USAGE}{}{HELP_FOOTER}", crate::args::help(OPTIONS))
+                    .to_string()
+                    .trim_end(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Err(Stop::Version) => {
+            report::out(format_args!(
+                "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged beside it, then renamed over it)",
+                env!("CARGO_PKG_VERSION"),
+                crate::BACKEND
+            ));
+            return ExitCode::SUCCESS;
+        }
     };
-    if m.has("help") {
-        report::out(
-            format_args!("{HELP_USAGE}{}{HELP_FOOTER}", crate::args::help(OPTIONS))
-                .to_string()
-                .trim_end(),
-        );
-        return ExitCode::SUCCESS;
-    }
-    if m.has("version") {
-        report::out(format_args!(
-            "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged beside it, then renamed over it)",
-            env!("CARGO_PKG_VERSION"),
-            crate::BACKEND
-        ));
-        return ExitCode::SUCCESS;
-    }
     let opts = match options(&m) {
         Ok(o) => o,
         Err(e) if e.0.starts_with("multiple") => {

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::args::{argmatch, bad_arg_message, BadArg, Opt, Takes, UsageError};
+use crate::args::{argmatch, bad_arg_message, BadArg, Opt, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
 
 /// The last of `-f`, `-i`, `-n` (GNU's `interactive` field).
@@ -62,6 +62,9 @@ pub struct Options {
     pub atomic: bool,
     /// Both `-t` and `-T` were given: refused once the operands are counted.
     pub conflict: bool,
+    /// `-b`, `--backup`, `-S` as given: (CONTROL, SUFFIX), checked by
+    /// [`resolve_backup`] after the operands, in GNU's order.
+    pub backup_request: Option<(Option<String>, Option<OsString>)>,
     /// `--sync`: flush copied data and changed directories.
     pub sync: bool,
     /// `-g`, `--progress`: a progress bar for copies, on a terminal.
@@ -206,13 +209,30 @@ pub fn command() -> clap::Command {
 
 /// Turn `pmv`'s arguments (without the program name) into a [`Request`].
 pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
-    let m = crate::args::parse(OPTIONS, args)?;
-    if m.has("help") {
-        return Ok(Request::Help);
-    }
-    if m.has("version") {
-        return Ok(Request::Version);
-    }
+    let mut dirs_seen = 0;
+    let parsed = crate::args::parse_checked(OPTIONS, args, |id, value| match (id, value) {
+        ("update", Some(w)) => {
+            let w = w.to_string_lossy();
+            argmatch(&w, UPDATE)
+                .map(drop)
+                .map_err(|e| Stop::Usage(UsageError(bad_arg_message(e, &w, "--update", UPDATE))))
+        }
+        ("target-directory", _) => {
+            dirs_seen += 1;
+            if dirs_seen > 1 {
+                return Err(Stop::Fatal("multiple target directories specified".into()));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    });
+    let m = match parsed {
+        Ok(m) => m,
+        Err(Stop::Usage(e)) => return Err(e),
+        Err(Stop::Fatal(message)) => return Ok(Request::Fatal(message)),
+        Err(Stop::Help) => return Ok(Request::Help),
+        Err(Stop::Version) => return Ok(Request::Version),
+    };
     let mut interactive = Interactive::Unspecified;
     let mut update = Update::All;
     let mut make_backups = false;
@@ -252,17 +272,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
         update = Update::None;
     }
     let exchange = m.has("exchange");
-    if make_backups && (exchange || matches!(update, Update::None | Update::NoneFail)) {
-        return Err(UsageError(
-            "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
-        ));
-    }
-    let backup = if make_backups {
-        let control = backup_control(version_control)?;
-        Some((control, backup::suffix(suffix.as_deref())))
-    } else {
-        None
-    };
+    let backup_request = make_backups.then_some((version_control, suffix));
     let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
     if dirs.len() > 1 {
         return Ok(Request::Fatal(
@@ -282,7 +292,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     let options = Options {
         interactive,
         update,
-        backup,
+        backup: None,
+        backup_request,
         target,
         // --debug implies -v, as in GNU.
         verbose: m.has("verbose") || m.has("debug"),
@@ -296,6 +307,21 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
         progress: m.has("progress"),
     };
     Ok(Request::Move(options, m.operands))
+}
+
+/// Check the backup options and settle the backup type, after the operands
+/// and the target directory, as GNU does.
+pub fn resolve_backup(opts: &mut Options) -> Result<(), UsageError> {
+    let Some((word, suffix)) = opts.backup_request.take() else {
+        return Ok(());
+    };
+    if opts.exchange || matches!(opts.update, Update::None | Update::NoneFail) {
+        return Err(UsageError(
+            "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
+        ));
+    }
+    opts.backup = Some((backup_control(word)?, backup::suffix(suffix.as_deref())));
+    Ok(())
 }
 
 pub const COMBINE: &str = "cannot combine --target-directory (-t) and --no-target-directory (-T)";

@@ -184,6 +184,7 @@ mod tests {
             interactive: Interactive::Unspecified,
             update: Update::All,
             backup: None,
+            backup_request: None,
             target: Target::Default,
             verbose: false,
             strip_trailing_slashes: false,

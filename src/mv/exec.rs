@@ -43,7 +43,7 @@ pub struct Mover {
     pub many_sources: bool,
     /// `(dev, ino)` of every source directory seen, for GNU's warning
     /// about one named twice.
-    source_dirs: BTreeSet<(u64, u64)>,
+    source_dirs: std::collections::BTreeMap<(u64, u64), PathBuf>,
     stdin_tty: Option<bool>,
 }
 
@@ -93,7 +93,7 @@ impl Mover {
             created: BTreeSet::new(),
             remember: false,
             many_sources: false,
-            source_dirs: BTreeSet::new(),
+            source_dirs: std::collections::BTreeMap::new(),
             stdin_tty: None,
         }
     }
@@ -104,13 +104,6 @@ impl Mover {
             .get_or_insert_with(|| rustix::termios::isatty(rustix::stdio::stdin()))
     }
 
-    /// Whether the no-replace rename is tried first: always for `-n`, which
-    /// relies on it; otherwise only where the kernel has it natively, since
-    /// it then saves the `lstat`s of a move onto a new name.
-    fn try_first(&self) -> bool {
-        !self.opts.exchange && (crate::platform::NATIVE_NOREPLACE || self.no_clobber())
-    }
-
     fn no_clobber(&self) -> bool {
         matches!(self.opts.update, Update::None | Update::NoneFail)
     }
@@ -118,7 +111,18 @@ impl Mover {
     /// The first, no-replace attempt of moving `src` to `dst`, if this run
     /// makes one. `Ok` means the move is done.
     pub fn first_try(&mut self, src: &Path, dst: &Path) -> Option<io::Result<&'static str>> {
-        self.try_first().then(|| ops::rename_noreplace(src, dst))
+        if self.opts.exchange {
+            return None;
+        }
+        if crate::platform::NATIVE_NOREPLACE || self.no_clobber() {
+            return Some(ops::rename_noreplace(src, dst));
+        }
+        // Without a native call a plain move needs no atomic no-replace:
+        // as gnulib's renameatu, look, then rename.
+        Some(match lstat(dst) {
+            Ok(_) => Err(io::Error::from_raw_os_error(Errno::EXIST.raw_os_error())),
+            Err(_) => crate::platform::replace(src, dst),
+        })
     }
 
     /// Move `src` to `dst`, given the result of a first try already made.
@@ -134,6 +138,9 @@ impl Mover {
             None => self.first_try(src, dst),
         };
         let mut noreplace_unsupported = false;
+        // GNU does not rename twice: when the first try failed for a
+        // reason of its own, that is the answer for a new destination.
+        let mut first_err = None;
         if let Some(result) = tried {
             match result {
                 Ok(mech) => {
@@ -145,28 +152,19 @@ impl Mover {
                     return self.skip(dst)
                 }
                 Err(e) => {
-                    noreplace_unsupported = crate::platform::is_unsupported(&e);
                     steps.push(format!("no-replace rename ({})", report::strerror(&e)));
+                    if crate::platform::is_unsupported(&e) {
+                        noreplace_unsupported = true;
+                    } else if errno(&e) != Some(Errno::EXIST) {
+                        first_err = Some(e);
+                    }
                 }
             }
         }
         let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
-        if src_meta.dir
-            && self.many_sources
-            && !self.source_dirs.insert((src_meta.dev, src_meta.ino))
-        {
-            report::error(
-                PROG,
-                format_args!(
-                    "warning: source directory {} specified more than once",
-                    q(src)
-                ),
-            );
-            return Ok(());
-        }
         let dst_meta = match lstat(dst) {
             Ok(m) => Some(m),
-            Err(e) if matches!(errno(&e), Some(Errno::NOENT | Errno::NOTDIR)) => None,
+            Err(e) if errno(&e) == Some(Errno::NOENT) => None,
             Err(e) => return Err(Error::io(format!("cannot stat {}", q(dst)), e).into()),
         };
         if self.opts.exchange {
@@ -187,11 +185,14 @@ impl Mover {
                     other => other?,
                 }
                 if let Some((control, suffix)) = self.opts.backup.clone() {
-                    backup = crate::backup::backup_name(dst, control, &suffix, || {
+                    // GNU makes no backup when SOURCE is "." or "..".
+                    let dots = matches!(base_name(src), b"." | b"..");
+                    let name = crate::backup::backup_name(dst, control, &suffix, || {
                         crate::backup::list_parent(dst)
                     });
-                    if let Some(b) = &backup {
-                        self.make_backup(src, dst, b, &src_meta, dst_meta, &mut steps)?;
+                    if let Some(b) = name.filter(|_| !dots) {
+                        backup =
+                            Some(self.make_backup(src, dst, b, &src_meta, dst_meta, &mut steps)?);
                     }
                 }
             }
@@ -211,15 +212,16 @@ impl Mover {
             }
             None => {}
         }
+        self.check_source_dir(src, dst, &src_meta)?;
         let atomic_noreplace = self.no_clobber() && !noreplace_unsupported;
-        let result = if atomic_noreplace {
+        let result = match first_err {
+            Some(e) if dst_meta.is_none() => Err(e),
             // DEST may have vanished since the first try: still never
             // replace one that appears.
-            ops::rename_noreplace(src, dst)
-        } else {
-            crate::platform::replace(src, dst)
+            _ if atomic_noreplace => ops::rename_noreplace(src, dst),
+            _ => crate::platform::replace(src, dst),
         };
-        match result {
+        let outcome = match result {
             Ok(mech) => {
                 steps.push(mech);
                 if dst_meta.is_some_and(|d| d.same_file(&src_meta) && !d.dir) {
@@ -229,32 +231,73 @@ impl Mover {
                         .map_err(|e| Error::io(format!("cannot remove {}", q(src)), e))?;
                     steps.push("unlink source (same file)");
                 }
-                self.done(src, dst, backup.as_deref(), steps, Some(src_meta))
+                let shown = backup.as_ref().map(|b: &Backup| b.path.clone());
+                return self.done(src, dst, shown.as_deref(), steps, Some(src_meta));
             }
-            Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => self.skip(dst),
+            Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => {
+                self.forget_source_dir(&src_meta);
+                return self.skip(dst);
+            }
             Err(e) if errno(&e) == Some(Errno::XDEV) && !self.opts.no_copy => {
-                let outcome = self.across(
+                let shown = backup.as_ref().map(|b| b.path.clone());
+                self.across(
                     src,
                     dst,
                     &src_meta,
                     dst_meta.as_ref(),
-                    backup.as_deref(),
+                    shown.as_deref(),
                     steps,
-                );
-                if outcome.is_err() {
-                    if let Some(b) = &backup {
-                        undo_backup(dst, b);
-                    }
-                }
-                outcome
+                )
             }
             Err(e) => {
-                if let Some(b) = &backup {
-                    undo_backup(dst, b);
+                if errno(&e) != Some(Errno::INVAL) {
+                    self.forget_source_dir(&src_meta);
                 }
                 Err(rename_error(src, dst, &src_meta, e))
             }
+        };
+        if outcome.is_err() {
+            if let Some(b) = &backup {
+                b.undo(dst);
+            }
         }
+        outcome
+    }
+
+    /// GNU's bookkeeping of source directories moved into one target: the
+    /// same directory named again for the same destination is a warning
+    /// and skipped; for another destination, an error.
+    fn check_source_dir(&mut self, src: &Path, dst: &Path, src_meta: &Meta) -> Outcome {
+        if !src_meta.dir || !self.many_sources {
+            return Ok(());
+        }
+        let id = (src_meta.dev, src_meta.ino);
+        match self.source_dirs.get(&id) {
+            Some(earlier) if same_entry(earlier, dst) => {
+                report::error(
+                    PROG,
+                    format_args!(
+                        "warning: source directory {} specified more than once",
+                        q(src)
+                    ),
+                );
+                Err(Failed::Skipped)
+            }
+            Some(earlier) => Err(Error::msg(format!(
+                "will not create hard link {} to directory {}",
+                q(dst),
+                q(earlier)
+            ))
+            .into()),
+            None => {
+                self.source_dirs.insert(id, dst.to_path_buf());
+                Ok(())
+            }
+        }
+    }
+
+    fn forget_source_dir(&mut self, src_meta: &Meta) {
+        self.source_dirs.remove(&(src_meta.dev, src_meta.ino));
     }
 
     /// A skipped move: silent for `-n` and `--update=none`, an error for
@@ -437,12 +480,12 @@ impl Mover {
         &self,
         src: &Path,
         dst: &Path,
-        backup: &Path,
+        backup: PathBuf,
         src_meta: &Meta,
         dst_meta: &Meta,
         steps: &mut Steps,
-    ) -> Outcome {
-        if lstat(backup).is_ok_and(|b| b.same_file(src_meta)) {
+    ) -> Result<Backup, Failed> {
+        if lstat(&backup).is_ok_and(|b| b.same_file(src_meta)) {
             return Err(Error::msg(format!(
                 "backing up {} might destroy source;  {} not moved",
                 q(dst),
@@ -450,25 +493,28 @@ impl Mover {
             ))
             .into());
         }
-        // A hard link keeps DEST in place, so readers never miss it; only
-        // a directory has to be renamed away first.
-        if !dst_meta.dir && ops::link_replacing(dst, backup).is_ok() {
+        // A hard link keeps DEST in place, so readers never miss it. A
+        // directory, or a DEST of another kind than SOURCE (which the
+        // rename could not replace), is renamed away first, as GNU does.
+        let same_kind_files = !dst_meta.dir && !src_meta.dir;
+        if same_kind_files && ops::link_replacing(dst, &backup).is_ok() {
             steps.push("linkat (backup)");
-            return Ok(());
+            return Ok(Backup {
+                path: backup,
+                linked: true,
+            });
         }
         if self.opts.atomic {
-            return Err(not_atomic(
-                src,
-                dst,
-                "the backup of a directory is made by renaming it away",
-            )
-            .into());
+            return Err(not_atomic(src, dst, "the backup is made by renaming DEST away").into());
         }
-        crate::platform::replace(dst, backup)
+        crate::platform::replace(dst, &backup)
             .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
         steps.push("renameat (backup, DEST briefly missing)");
         steps.racy = true;
-        Ok(())
+        Ok(Backup {
+            path: backup,
+            linked: false,
+        })
     }
 
     /// Bookkeeping after a successful move.
@@ -535,11 +581,33 @@ fn parent(path: &Path) -> &Path {
 /// Whether `a` and `b` name the same directory entry: the same parent
 /// directory and the same last component.
 fn same_entry(a: &Path, b: &Path) -> bool {
-    let key = |p: &Path| {
-        let dir = lstat(parent(p)).ok().map(|m| (m.dev, m.ino));
-        (dir, p.file_name().map(OsStr::to_os_string))
-    };
-    key(a) == key(b)
+    // GNU's same_name: the same last component as written ("." included),
+    // in directories that lstat says are one.
+    if base_name(a) != base_name(b) {
+        return false;
+    }
+    let id = |p: &Path| lstat(&dir_name(p)).ok().map(|m| (m.dev, m.ino));
+    id(a).is_some() && id(a) == id(b)
+}
+
+/// gnulib's dir_name: everything before the last component, as written.
+fn dir_name(path: &Path) -> PathBuf {
+    let b = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+    let mut end = b.len();
+    while end > 1 && b[end - 1] == b'/' {
+        end -= 1;
+    }
+    match b[..end].iter().rposition(|&c| c == b'/') {
+        None => PathBuf::from("."),
+        Some(i) => {
+            let mut d = i;
+            while d > 0 && b[d - 1] == b'/' {
+                d -= 1;
+            }
+            let d = if d == 0 { 1 } else { d };
+            PathBuf::from(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&b[..d]))
+        }
+    }
 }
 
 fn debug_line(src: &Path, dst: &Path, steps: &Steps) {
@@ -565,12 +633,36 @@ pub fn not_atomic(src: &Path, dst: &Path, why: &str) -> Error {
     ))
 }
 
-fn undo_backup(dst: &Path, backup: &Path) {
-    // The backup was a hard link: DEST is still in place; or DEST was
-    // renamed to the backup: put it back.
-    if lstat(dst).is_err() {
-        let _ = crate::platform::replace(backup, dst);
+/// A backup made of DEST before replacing it.
+struct Backup {
+    path: PathBuf,
+    /// Made by a hard link (DEST stayed in place), not by a rename.
+    linked: bool,
+}
+
+impl Backup {
+    /// The move failed: put things back as they were (GNU's un_backup).
+    fn undo(&self, dst: &Path) {
+        if self.linked {
+            let _ = std::fs::remove_file(&self.path);
+        } else if lstat(dst).is_err() {
+            let _ = crate::platform::replace(&self.path, dst);
+        }
     }
+}
+
+/// The last component of `path` without trailing slashes, as bytes.
+fn base_name(path: &Path) -> &[u8] {
+    let b = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+    let mut end = b.len();
+    while end > 1 && b[end - 1] == b'/' {
+        end -= 1;
+    }
+    let start = b[..end]
+        .iter()
+        .rposition(|&c| c == b'/')
+        .map_or(0, |i| i + 1);
+    &b[start..end]
 }
 
 fn refusal(r: Refusal, src: &Path, dst: &Path) -> Error {
@@ -642,9 +734,15 @@ pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
         Some(i) if i + 1 < trimmed.len() => &trimmed[i + 1..],
         _ => trimmed,
     };
-    let mut out = dir.as_os_str().to_os_string();
+    // As gnulib's file_name_concat: DIR's trailing slashes become one.
     let dir_bytes = std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str());
-    if !dir_bytes.ends_with(b"/") {
+    let mut keep = dir_bytes.len();
+    while keep > 1 && dir_bytes[keep - 1] == b'/' {
+        keep -= 1;
+    }
+    let mut out =
+        <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&dir_bytes[..keep]).to_os_string();
+    if !dir_bytes[..keep].ends_with(b"/") {
         out.push("/");
     }
     out.push(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(base));
@@ -665,5 +763,10 @@ mod tests {
         );
         assert_eq!(into_dir(Path::new("d"), Path::new("a//")), Path::new("d/a"));
         assert_eq!(into_dir(Path::new("/"), Path::new("a")), Path::new("/a"));
+        assert_eq!(into_dir(Path::new("c//"), Path::new("b")), Path::new("c/b"));
+        assert_eq!(
+            into_dir(Path::new("b//"), Path::new("./")),
+            Path::new("b/.")
+        );
     }
 }

@@ -124,6 +124,11 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut opts = opts;
+    if let Err(e) = cli::resolve_backup(&mut opts) {
+        report::usage_error(PROG, e.0);
+        return ExitCode::FAILURE;
+    }
     if opts.verbose {
         crate::platform::ignore_sigpipe();
     }
@@ -171,18 +176,19 @@ fn plan(opts: &Options, operands: &mut Vec<OsString>) -> Result<Vec<Job>, Error>
             d.clone()
         }
         Target::NoTarget => {
-            let dst = sources.pop().unwrap_or_default();
+            let dst = strip(sources.pop().unwrap_or_default());
             let src = strip(sources.pop().unwrap_or_default());
             return Ok(vec![Job::Onto(src, dst)]);
         }
         _ if sources.len() == 2 => {
             let dst = sources.pop().unwrap_or_default();
-            let src = strip(sources.pop().unwrap_or_default());
+            let src = sources.pop().unwrap_or_default();
             let symlink =
                 opts.target == Target::NoDerefTarget && exec::lstat(&dst).is_ok_and(|m| m.symlink);
             return Ok(vec![if symlink {
-                Job::Onto(src, dst)
+                Job::Onto(strip(src), strip(dst))
             } else {
+                // Stripped only after GNU's first try, in `either`.
                 Job::Either(src, dst)
             }]);
         }
@@ -217,14 +223,24 @@ fn check_dir(d: &Path, what: &str) -> Result<(), Error> {
 /// straight to DEST (one syscall when DEST is new), and only if that fails,
 /// a look at whether DEST is a directory to move into.
 fn either(mover: &mut Mover, src: &Path, dst: &Path) -> Result<(), Failed> {
+    // The first try takes the operands as given; GNU strips trailing
+    // slashes only afterwards, and keeps the first try's answer.
     let tried = mover.first_try(src, dst);
+    let strip = |p: &Path| {
+        if mover.opts.strip_trailing_slashes {
+            PathBuf::from(strip_trailing_slashes(p.as_os_str().to_os_string()))
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let (src, stripped_dst) = (strip(src), strip(dst));
     if let Some(Ok(_)) = tried {
-        return mover.move_pair(src, dst, tried);
+        return mover.move_pair(&src, &stripped_dst, tried);
     }
     if stat_dir(dst).unwrap_or(false) {
-        let inner = into_dir(dst, src);
-        mover.move_pair(src, &inner, None)
+        let inner = into_dir(dst, &src);
+        mover.move_pair(&src, &inner, None)
     } else {
-        mover.move_pair(src, dst, tried)
+        mover.move_pair(&src, &stripped_dst, tried)
     }
 }

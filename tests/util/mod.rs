@@ -46,6 +46,12 @@ pub fn fs_no_exchange() -> bool {
     std::env::var_os("PMV_TEST_FS_NO_EXCHANGE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
+/// The test file system refuses every `renameat2` flag (FUSE, NFS, 9p):
+/// `ci/fsmatrix.sh` sets `PMV_TEST_FS_NO_RENAME_FLAGS` there.
+pub fn fs_no_rename_flags() -> bool {
+    std::env::var_os("PMV_TEST_FS_NO_RENAME_FLAGS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// The result of one run.
 #[derive(Debug)]
 pub struct Run {
