@@ -117,10 +117,10 @@ mod freebsd {
 
     fn lookup() -> Option<Renameat2> {
         *RENAMEAT2.get_or_init(|| {
-            // SAFETY: the name is NUL-terminated; RTLD_DEFAULT searches the
+            // SAFETY: a C string literal; RTLD_DEFAULT searches the
             // objects already loaded, and dlsym has no other effect.
             let sym: *mut c_void =
-                unsafe { libc::dlsym(libc::RTLD_DEFAULT, b"renameat2\0".as_ptr().cast()) };
+                unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"renameat2".as_ptr()) };
             if sym.is_null() {
                 None
             } else {
