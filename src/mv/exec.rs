@@ -455,6 +455,11 @@ impl Mover {
                 report::out(line);
             }
         }
+        // A signal caught after the commit: the move is whole and SOURCE is
+        // gone; now die of it, as the user asked.
+        if let Some(sig) = crate::platform::caught_signal() {
+            crate::platform::reraise(sig);
+        }
         removal?;
         steps.push(if src_meta.dir {
             "source tree removed"
