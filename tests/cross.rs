@@ -348,7 +348,22 @@ impl SmallFs {
 
 impl Drop for SmallFs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
+        // A just-exited child can keep the mount busy for a moment: retry,
+        // then detach it lazily, so the mount point can always be removed.
+        let umount = |args: &[&str]| {
+            Command::new("umount")
+                .args(args)
+                .arg(self.dir.path())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for _ in 0..20 {
+            if umount(&[]) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = umount(&["-l"]);
     }
 }
 
