@@ -578,7 +578,8 @@ fn no_clobber_is_atomic_against_a_racing_creator() {
     let (mut moved, mut attempts) = (0, 0);
     let start = std::time::Instant::now();
     while attempts < 300
-        || ((moved == 0 || moved == attempts) && start.elapsed() < std::time::Duration::from_secs(30))
+        || ((moved == 0 || moved == attempts)
+            && start.elapsed() < std::time::Duration::from_secs(30))
     {
         let i = attempts;
         attempts += 1;
