@@ -490,7 +490,9 @@ impl Mover {
         dst_meta: &Meta,
         steps: &mut Steps,
     ) -> Result<Backup, Failed> {
-        if lstat(&backup).is_ok_and(|b| b.same_file(src_meta)) {
+        // GNU guards files only: for a directory the rename of DEST onto it
+        // is refused by the kernel (`cannot backup`), or replaces it empty.
+        if !src_meta.dir && lstat(&backup).is_ok_and(|b| b.same_file(src_meta)) {
             return Err(Error::msg(format!(
                 "backing up {} might destroy source;  {} not moved",
                 q(dst),
