@@ -222,6 +222,18 @@ pub fn bad_arg_message<T: Copy + PartialEq>(
     msg
 }
 
+/// GNU's rule for `-t`, shared by mv and ln: a second one is fatal when
+/// getopt meets it. Call from a `parse_checked` check with a counter.
+pub fn one_target_directory(id: &str, seen: &mut u32) -> Result<(), Stop> {
+    if id == "target-directory" {
+        *seen += 1;
+        if *seen > 1 {
+            return Err(Stop::Fatal("multiple target directories specified".into()));
+        }
+    }
+    Ok(())
+}
+
 /// Why parsing stopped early, as GNU's getopt loop stops: at once, when
 /// it meets the option.
 #[derive(Debug, PartialEq, Eq)]
@@ -243,18 +255,9 @@ impl From<UsageError> for Stop {
 }
 
 /// Parse `args` (without the program name) against `table`, as
-/// `getopt_long` does, or fail with its message.
-pub fn parse(table: &[Opt], args: Vec<OsString>) -> Result<Parsed, UsageError> {
-    parse_checked(table, args, |_, _| Ok(())).map_err(|stop| match stop {
-        Stop::Usage(e) => e,
-        Stop::Fatal(m) => UsageError(m),
-        Stop::Help | Stop::Version => UsageError(String::new()),
-    })
-}
-
-/// Like [`parse`], calling `check` on each option as it is met, so that
-/// an option's own error comes before those of later options; `--help`
-/// and `--version` stop the parse where they stand.
+/// `getopt_long` does, calling `check` on each option as it is met, so
+/// that an option's own error comes before those of later options;
+/// `--help` and `--version` stop the parse where they stand.
 pub fn parse_checked(
     table: &[Opt],
     args: Vec<OsString>,
@@ -469,7 +472,13 @@ mod tests {
     ];
 
     fn p(args: &[&str]) -> Result<Parsed, UsageError> {
-        parse(TABLE, args.iter().map(OsString::from).collect())
+        parse_checked(TABLE, args.iter().map(OsString::from).collect(), |_, _| {
+            Ok(())
+        })
+        .map_err(|e| match e {
+            Stop::Usage(u) => u,
+            other => panic!("{other:?}"),
+        })
     }
 
     #[test]

@@ -39,6 +39,8 @@ fn gnu_ln_forms_and_messages() {
         .fails("pln: extra operand 'c'\nTry 'pln --help' for more information.\n");
     pln(&s, ["nofile", "x"]).fails("pln: failed to access 'nofile': No such file or directory\n");
     pln(&s, ["-n"]).fails("pln: missing file operand\nTry 'pln --help' for more information.\n");
+    pln(&s, ["-t", "d", "-t", "e", "a", "--bogus"])
+        .fails("pln: multiple target directories specified\n");
     assert!(leftovers(&s).is_empty());
 }
 

@@ -163,9 +163,6 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
         None
     };
     let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
-    if dirs.len() > 1 {
-        return Err(UsageError("multiple target directories specified".into()));
-    }
     Ok(Options {
         symbolic: m.has("symbolic"),
         force: m.has("force") && !later(m, "interactive", "force"),
@@ -185,7 +182,10 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
 ///
 /// `args` are the arguments after the program name.
 pub fn main(args: Vec<OsString>) -> ExitCode {
-    let parsed = crate::args::parse_checked(OPTIONS, args, |_, _| Ok(()));
+    let mut dirs_seen = 0;
+    let parsed = crate::args::parse_checked(OPTIONS, args, |id, _| {
+        crate::args::one_target_directory(id, &mut dirs_seen)
+    });
     let m = match parsed {
         Ok(m) => m,
         Err(Stop::Usage(e)) => {
@@ -215,10 +215,6 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     };
     let opts = match options(&m) {
         Ok(o) => o,
-        Err(e) if e.0.starts_with("multiple") => {
-            report::error(PROG, e.0);
-            return ExitCode::FAILURE;
-        }
         Err(e) => {
             report::usage_error(PROG, e.0);
             return ExitCode::FAILURE;

@@ -217,14 +217,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
                 .map(drop)
                 .map_err(|e| Stop::Usage(UsageError(bad_arg_message(e, &w, "--update", UPDATE))))
         }
-        ("target-directory", _) => {
-            dirs_seen += 1;
-            if dirs_seen > 1 {
-                return Err(Stop::Fatal("multiple target directories specified".into()));
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+        (id, _) => crate::args::one_target_directory(id, &mut dirs_seen),
     });
     let m = match parsed {
         Ok(m) => m,
@@ -274,11 +267,6 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
     let exchange = m.has("exchange");
     let backup_request = make_backups.then_some((version_control, suffix));
     let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
-    if dirs.len() > 1 {
-        return Ok(Request::Fatal(
-            "multiple target directories specified".into(),
-        ));
-    }
     let target = match (
         dirs.first(),
         m.has("no-target-directory"),
