@@ -15,12 +15,17 @@
 //! there; the kernel's own check still catches a destination that appears
 //! after that look.
 
+use std::ffi::OsStr;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
-use rustix::fs::{renameat_with, AtFlags, RenameFlags, CWD};
+use rustix::fs::{renameat_with, AtFlags, RenameFlags};
 use rustix::io::Errno;
+
+use super::Node;
+
+pub use super::posix::{copy_range, strip_acls, sync_fs, HAS_SYNCFS};
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";
@@ -32,15 +37,20 @@ pub const NATIVE_NOREPLACE: bool = true;
 ///
 /// # References
 /// - [rename(2) on macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/rename.2.html)
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+pub fn rename_noreplace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
     // The macOS 11.2 bug above: RENAME_EXCL alone would "succeed" here.
-    if rustix::fs::statat(CWD, to, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+    if rustix::fs::statat(to_dir, to, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
         return Err(Errno::EXIST.into());
     }
-    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+    match renameat_with(from_dir, from, to_dir, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameatx_np(RENAME_EXCL)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::NOTSUP) => {
-            super::posix::rename_noreplace(from, to)
+            super::posix::rename_noreplace(from_dir, from, to_dir, to)
         }
         Err(e) => Err(e.into()),
     }
@@ -50,8 +60,13 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 ///
 /// # References
 /// - [rename(2) on macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/rename.2.html)
-pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
-    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+pub fn exchange(
+    a_dir: BorrowedFd<'_>,
+    a: &Path,
+    b_dir: BorrowedFd<'_>,
+    b: &Path,
+) -> io::Result<&'static str> {
+    match renameat_with(a_dir, a, b_dir, b, RenameFlags::EXCHANGE) {
         Ok(()) => Ok("renameatx_np(RENAME_SWAP)"),
         Err(Errno::NOSYS) => Err(super::unsupported_system()),
         Err(Errno::INVAL | Errno::NOTSUP) => Err(super::unsupported_fs()),
@@ -72,7 +87,7 @@ pub fn copy_data(
     if fcopyfile(from, to, rustix::fs::CopyfileFlags::DATA).is_ok() {
         return Ok("fcopyfile(COPYFILE_DATA)");
     }
-    super::posix::copy_data_rw(from, to, false, progress)
+    super::posix::copy_data_rw(from, to, 0, progress)
 }
 
 fn fcopyfile(
@@ -97,10 +112,26 @@ pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
     }
 }
 
-/// Copy extended attributes (and resource forks) with
-/// `fcopyfile(COPYFILE_XATTR)`.
-pub fn copy_xattrs(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> io::Result<()> {
-    match fcopyfile(from, to, rustix::fs::CopyfileFlags::XATTR) {
+/// The next region of data at or after `from` (`SEEK_DATA`/`SEEK_HOLE`,
+/// macOS 10.12 on APFS).
+pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+    super::posix::seek_data_hole(fd, from)
+}
+
+/// Copy extended attributes (and resource forks, and ACLs) of an open
+/// file or directory with `fcopyfile(COPYFILE_XATTR | COPYFILE_ACL)`.
+/// Symlinks and special files (reached by name, not by fd) keep none: no
+/// `*at` form exists.
+pub fn copy_xattrs(
+    from: Node<'_>,
+    to: Node<'_>,
+    _warn: &mut dyn FnMut(&OsStr, io::Error),
+) -> io::Result<()> {
+    let (Node::Fd(from), Node::Fd(to)) = (from, to) else {
+        return Ok(());
+    };
+    let flags = rustix::fs::CopyfileFlags::XATTR | rustix::fs::CopyfileFlags::ACL;
+    match fcopyfile(from, to, flags) {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(Errno::NOTSUP.raw_os_error()) => Ok(()),
         Err(e) => Err(e),

@@ -41,14 +41,19 @@ pub const NATIVE_NOREPLACE: bool = false;
 ///
 /// # References
 /// - [FreeBSD rename(2)](https://man.freebsd.org/cgi/man.cgi?query=rename&sektion=2)
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+pub fn rename_noreplace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
     #[cfg(target_os = "freebsd")]
-    match freebsd::renameat2(from, to, freebsd::AT_RENAME_NOREPLACE) {
+    match freebsd::renameat2(from_dir, from, to_dir, to, freebsd::AT_RENAME_NOREPLACE) {
         Ok(()) => return Ok("renameat2(AT_RENAME_NOREPLACE)"),
         Err(e) if !freebsd::is_unsupported(&e) => return Err(e),
         Err(_) => {}
     }
-    super::posix::rename_noreplace(from, to)
+    super::posix::rename_noreplace(from_dir, from, to_dir, to)
 }
 
 /// Swap `a` and `b` atomically: FreeBSD's `renameat2(AT_RENAME_EXCHANGE)`
@@ -56,9 +61,14 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 ///
 /// # References
 /// - [FreeBSD rename(2)](https://man.freebsd.org/cgi/man.cgi?query=rename&sektion=2)
-pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
+pub fn exchange(
+    a_dir: BorrowedFd<'_>,
+    a: &Path,
+    b_dir: BorrowedFd<'_>,
+    b: &Path,
+) -> io::Result<&'static str> {
     #[cfg(target_os = "freebsd")]
-    return match freebsd::renameat2(a, b, freebsd::AT_RENAME_EXCHANGE) {
+    return match freebsd::renameat2(a_dir, a, b_dir, b, freebsd::AT_RENAME_EXCHANGE) {
         Ok(()) => Ok("renameat2(AT_RENAME_EXCHANGE)"),
         Err(e) if super::is_enosys(&e) => Err(super::unsupported_system()),
         Err(e) if freebsd::is_unsupported(&e) => Err(super::unsupported_fs()),
@@ -66,7 +76,7 @@ pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
     };
     #[cfg(not(target_os = "freebsd"))]
     {
-        let _ = (a, b);
+        let _ = (a_dir, a, b_dir, b);
         Err(super::unsupported_system())
     }
 }
@@ -86,10 +96,16 @@ pub fn copy_data(
     if let Some(mech) = freebsd::copy_file_range(from, to, progress)? {
         return Ok(mech);
     }
-    super::posix::copy_data_rw(from, to, false, progress)
+    super::posix::copy_data_rw(from, to, 0, progress)
 }
 
-pub use super::posix::{copy_xattrs, sync_file};
+pub use super::posix::{copy_range, copy_xattrs, strip_acls, sync_file, sync_fs, HAS_SYNCFS};
+
+/// The next region of data at or after `from`: `SEEK_DATA`/`SEEK_HOLE`
+/// on FreeBSD and DragonFly; elsewhere holes are found by reading.
+pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+    super::posix::seek_data_hole(fd, from)
+}
 
 /// FreeBSD's calls that other BSDs lack.
 #[cfg(target_os = "freebsd")]
@@ -136,9 +152,15 @@ mod freebsd {
             .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
     }
 
-    /// `renameat2(AT_FDCWD, from, AT_FDCWD, to, flags)`, or ENOSYS where
+    /// `renameat2(from_dir, from, to_dir, to, flags)`, or ENOSYS where
     /// this system has no such call.
-    pub fn renameat2(from: &Path, to: &Path, flags: c_uint) -> io::Result<()> {
+    pub fn renameat2(
+        from_dir: BorrowedFd<'_>,
+        from: &Path,
+        to_dir: BorrowedFd<'_>,
+        to: &Path,
+        flags: c_uint,
+    ) -> io::Result<()> {
         let Some(call) = lookup().filter(|_| !NO_RENAMEAT2.load(Ordering::Relaxed)) else {
             return Err(super::super::unsupported_system());
         };
@@ -146,9 +168,9 @@ mod freebsd {
         // SAFETY: both paths are valid NUL-terminated strings for the call.
         let r = unsafe {
             call(
-                libc::AT_FDCWD,
+                from_dir.as_raw_fd(),
                 from.as_ptr(),
-                libc::AT_FDCWD,
+                to_dir.as_raw_fd(),
                 to.as_ptr(),
                 flags,
             )

@@ -13,14 +13,17 @@
 //! subdirectory"; that case fails the fallback too, and the caller's
 //! plain rename reports it.
 
+use std::ffi::OsStr;
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rustix::fs::{renameat_with, RenameFlags, CWD};
+use rustix::fs::{renameat_with, RenameFlags};
 use rustix::io::Errno;
+
+use super::Node;
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
@@ -28,13 +31,22 @@ pub const BACKEND: &str = "linux";
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
 
+/// This backend flushes a whole file system in one call (`syncfs`).
+pub const HAS_SYNCFS: bool = true;
+
 static NO_RENAMEAT2: AtomicBool = AtomicBool::new(false);
 
-fn renameat2(from: &Path, to: &Path, flags: RenameFlags) -> Result<(), Errno> {
+fn renameat2(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+    flags: RenameFlags,
+) -> Result<(), Errno> {
     if NO_RENAMEAT2.load(Ordering::Relaxed) {
         return Err(Errno::NOSYS);
     }
-    let r = renameat_with(CWD, from, CWD, to, flags);
+    let r = renameat_with(from_dir, from, to_dir, to, flags);
     if r == Err(Errno::NOSYS) {
         NO_RENAMEAT2.store(true, Ordering::Relaxed);
     }
@@ -45,11 +57,16 @@ fn renameat2(from: &Path, to: &Path, flags: RenameFlags) -> Result<(), Errno> {
 ///
 /// # References
 /// - [renameat2(2)](https://man7.org/linux/man-pages/man2/renameat2.2.html)
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
-    match renameat2(from, to, RenameFlags::NOREPLACE) {
+pub fn rename_noreplace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    match renameat2(from_dir, from, to_dir, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameat2(RENAME_NOREPLACE)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::OPNOTSUPP) => {
-            super::posix::rename_noreplace(from, to)
+            super::posix::rename_noreplace(from_dir, from, to_dir, to)
         }
         Err(e) => Err(e.into()),
     }
@@ -59,8 +76,13 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 ///
 /// # References
 /// - [renameat2(2)](https://man7.org/linux/man-pages/man2/renameat2.2.html)
-pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
-    match renameat2(a, b, RenameFlags::EXCHANGE) {
+pub fn exchange(
+    a_dir: BorrowedFd<'_>,
+    a: &Path,
+    b_dir: BorrowedFd<'_>,
+    b: &Path,
+) -> io::Result<&'static str> {
+    match renameat2(a_dir, a, b_dir, b, RenameFlags::EXCHANGE) {
         Ok(()) => Ok("renameat2(RENAME_EXCHANGE)"),
         Err(Errno::NOSYS) => Err(super::unsupported_system()),
         Err(Errno::INVAL | Errno::OPNOTSUPP) => Err(super::unsupported_fs()),
@@ -111,7 +133,45 @@ pub fn copy_data(
             Err(e) => return Err(e.into()),
         }
     }
-    super::posix::copy_data_rw(from, to, false, progress)
+    super::posix::copy_data_rw(from, to, 0, progress)
+}
+
+/// Copy the bytes `start..end` of `from` to the same offsets of `to` (one
+/// data region of a sparse file) with `copy_file_range` at explicit
+/// offsets, falling back to `pread`/`pwrite` where it is refused.
+///
+/// # References
+/// - [copy_file_range(2)](https://man7.org/linux/man-pages/man2/copy_file_range.2.html)
+pub fn copy_range(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    start: u64,
+    end: u64,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    let (mut off_in, mut off_out) = (start, start);
+    while off_in < end && !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
+        let want = (end - off_in).min(8 << 20) as usize;
+        match rustix::fs::copy_file_range(from, Some(&mut off_in), to, Some(&mut off_out), want) {
+            Ok(0) => return Ok("copy_file_range"),
+            Ok(n) => progress(n as u64)?,
+            Err(Errno::INTR) => {}
+            Err(Errno::NOSYS) => NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed),
+            Err(
+                Errno::XDEV
+                | Errno::INVAL
+                | Errno::OPNOTSUPP
+                | Errno::BADF
+                | Errno::PERM
+                | Errno::TXTBSY,
+            ) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if off_in >= end {
+        return Ok("copy_file_range");
+    }
+    super::posix::copy_range_rw(from, to, off_in, end, progress)
 }
 
 /// `fsync`: on Linux it reaches the disk's cache flush.
@@ -119,37 +179,130 @@ pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
     rustix::fs::fsync(fd).map_err(Into::into)
 }
 
-/// Copy every extended attribute of `from` onto `to`. Attributes the
-/// destination refuses (`EPERM` for `trusted.*` as non-root, `ENOTSUP` on
-/// file systems without them) are dropped silently, as GNU mv does.
+/// Flush the whole file system that holds `fd` in one call, instead of
+/// one `fsync` per copied file.
+///
+/// # References
+/// - [syncfs(2)](https://man7.org/linux/man-pages/man2/syncfs.2.html)
+pub fn sync_fs(fd: BorrowedFd<'_>) -> io::Result<&'static str> {
+    rustix::fs::syncfs(fd)?;
+    Ok("syncfs")
+}
+
+/// The next region of data at or after `from`: `Some((start, end))`, or
+/// `None` when only a hole remains up to the end of the file.
+///
+/// # References
+/// - [lseek(2)](https://man7.org/linux/man-pages/man2/lseek.2.html) (`SEEK_DATA`, `SEEK_HOLE`)
+pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+    super::posix::seek_data_hole(fd, from)
+}
+
+/// The path that names `name` in the directory `dir` without following a
+/// symlink in its last component: there is no `*xattrat` call before
+/// Linux 6.13, and `/proc/self/fd/N` resolves to the directory itself.
+fn proc_path(dir: BorrowedFd<'_>, name: &std::ffi::CStr) -> std::ffi::CString {
+    let mut p = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
+    p.extend_from_slice(name.to_bytes());
+    std::ffi::CString::new(p).unwrap_or_default()
+}
+
+fn list(node: Node<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
+    loop {
+        let r = match node {
+            Node::Fd(fd) => rustix::fs::flistxattr(fd, &mut buf[..]),
+            Node::At(dir, name) => {
+                rustix::fs::llistxattr(proc_path(dir, name).as_c_str(), &mut buf[..])
+            }
+        };
+        match r {
+            Err(Errno::RANGE) => buf.resize(buf.len() * 4, 0),
+            other => return other,
+        }
+    }
+}
+
+fn get(node: Node<'_>, name: &OsStr, buf: &mut Vec<u8>) -> Result<usize, Errno> {
+    loop {
+        let r = match node {
+            Node::Fd(fd) => rustix::fs::fgetxattr(fd, name, &mut buf[..]),
+            Node::At(dir, n) => {
+                rustix::fs::lgetxattr(proc_path(dir, n).as_c_str(), name, &mut buf[..])
+            }
+        };
+        match r {
+            Err(Errno::RANGE) => buf.resize(buf.len() * 4, 0),
+            other => return other,
+        }
+    }
+}
+
+fn set(node: Node<'_>, name: &OsStr, value: &[u8]) -> Result<(), Errno> {
+    use rustix::fs::XattrFlags;
+    match node {
+        Node::Fd(fd) => rustix::fs::fsetxattr(fd, name, value, XattrFlags::empty()),
+        Node::At(dir, n) => rustix::fs::lsetxattr(
+            proc_path(dir, n).as_c_str(),
+            name,
+            value,
+            XattrFlags::empty(),
+        ),
+    }
+}
+
+/// Copy every extended attribute of `from` onto `to`, POSIX ACLs
+/// (`system.posix_acl_*`) included, each on its own: one that `to` refuses
+/// is reported to `warn` and skipped, and the others are still copied.
+/// Refusals that only mean "not here" are silent, as in GNU mv: `ENOTSUP`
+/// (no xattrs on this file system or kind of file), `EPERM` (`trusted.*`
+/// without privilege, `user.*` on a symlink). `security.capability` is
+/// written last, so that nothing written after it clears it.
 ///
 /// # References
 /// - [listxattr(2)](https://man7.org/linux/man-pages/man2/listxattr.2.html)
-pub fn copy_xattrs(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> io::Result<()> {
-    use rustix::fs::{fgetxattr, flistxattr, fsetxattr, XattrFlags};
+pub fn copy_xattrs(
+    from: Node<'_>,
+    to: Node<'_>,
+    warn: &mut dyn FnMut(&OsStr, io::Error),
+) -> io::Result<()> {
     let mut names = vec![0u8; 1024];
-    let len = loop {
-        match flistxattr(from, &mut names[..]) {
-            Ok(n) => break n,
-            Err(Errno::RANGE) => names.resize(names.len() * 4, 0),
-            Err(Errno::NOTSUP | Errno::NOSYS) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        }
+    let len = match list(from, &mut names) {
+        Ok(n) => n,
+        Err(Errno::NOTSUP | Errno::NOSYS | Errno::PERM | Errno::NOENT) => return Ok(()),
+        Err(e) => return Err(e.into()),
     };
+    let mut all: Vec<&[u8]> = names[..len]
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .collect();
+    // Stable: the listing's order, with the capability moved last.
+    all.sort_by_key(|n| *n == b"security.capability");
     let mut value = vec![0u8; 4096];
-    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let name = std::ffi::OsStr::from_bytes(name);
-        let n = loop {
-            match fgetxattr(from, name, &mut value[..]) {
-                Ok(n) => break Some(n),
-                Err(Errno::RANGE) => value.resize(value.len() * 4, 0),
-                Err(Errno::NODATA) => break None,
-                Err(e) => return Err(e.into()),
-            }
+    for name in all {
+        let name = OsStr::from_bytes(name);
+        let n = match get(from, name, &mut value) {
+            Ok(n) => n,
+            Err(Errno::NODATA | Errno::NOTSUP | Errno::PERM) => continue,
+            Err(e) => return Err(e.into()),
         };
-        let Some(n) = n else { continue };
-        match fsetxattr(to, name, &value[..n], XattrFlags::empty()) {
-            Ok(()) | Err(Errno::PERM | Errno::NOTSUP | Errno::ACCESS) => {}
+        match set(to, name, &value[..n]) {
+            Ok(()) | Err(Errno::NOTSUP | Errno::PERM) => {}
+            Err(e) => warn(name, e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Remove the POSIX ACLs (access and default) that `node` inherited from
+/// its directory's default ACL; a file system without ACLs has none.
+pub fn strip_acls(node: Node<'_>) -> io::Result<()> {
+    for name in ["system.posix_acl_access", "system.posix_acl_default"] {
+        let r = match node {
+            Node::Fd(fd) => rustix::fs::fremovexattr(fd, name),
+            Node::At(dir, n) => rustix::fs::lremovexattr(proc_path(dir, n).as_c_str(), name),
+        };
+        match r {
+            Ok(()) | Err(Errno::NODATA | Errno::NOTSUP | Errno::NOSYS) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -5,12 +5,17 @@
 //!
 //! | function | does |
 //! |---|---|
-//! | `replace(from, to)` | `rename(2)`: atomic replacement of `to` |
-//! | `rename_noreplace(from, to)` | move only if `to` does not exist, atomically |
-//! | `exchange(a, b)` | swap two names atomically |
+//! | `replace(dir, from, dir, to)` | `renameat(2)`: atomic replacement of `to` |
+//! | `rename_noreplace(dir, from, dir, to)` | move only if `to` does not exist, atomically |
+//! | `exchange(dir, a, dir, b)` | swap two names atomically |
 //! | `copy_data(from, to, progress)` | copy file data, fastest way first |
-//! | `sync_file(fd)` | flush a file to stable storage |
-//! | `copy_xattrs(from, to)` | copy extended attributes where the system has them |
+//! | `next_data(fd, offset)` | the next data region of a sparse file (`SEEK_DATA`/`SEEK_HOLE`) |
+//! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |
+//! | `copy_xattrs(from, to, warn)` | copy extended attributes and ACLs, each on its own |
+//! | `strip_acls(node)` | remove ACLs an entry inherited from its directory |
+//!
+//! Renames take a directory fd and a name on each side (`CWD` for a path),
+//! so the cross-file-system engine never re-resolves a path it checked.
 //!
 //! Each returns the name of the mechanism it used, so `--debug` can say it.
 //! An operation that this kernel or file system cannot do atomically returns
@@ -23,6 +28,7 @@
 //! path runs its whole test suite on Linux.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 
 pub mod posix;
 
@@ -44,12 +50,24 @@ cfg_if::cfg_if! {
 }
 
 pub use imp::{
-    copy_data, copy_xattrs, exchange, rename_noreplace, sync_file, BACKEND, NATIVE_NOREPLACE,
+    copy_data, copy_range, copy_xattrs, exchange, next_data, rename_noreplace, strip_acls,
+    sync_file, sync_fs, BACKEND, HAS_SYNCFS, NATIVE_NOREPLACE,
 };
 pub use posix::{
     catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node, replace,
     reraise, sync_dir,
 };
+
+/// Where an extended attribute is read or written: an open file or
+/// directory, or an entry named in an open directory, not followed if it
+/// is a symlink (symlinks and special files, which pmv does not open).
+#[derive(Clone, Copy)]
+pub enum Node<'a> {
+    /// An open file or directory.
+    Fd(BorrowedFd<'a>),
+    /// The entry `name` in the directory `dir`.
+    At(BorrowedFd<'a>, &'a std::ffi::CStr),
+}
 
 /// The error for "this system has no such operation".
 pub fn unsupported_system() -> io::Error {

@@ -14,12 +14,15 @@
 //! Needs nothing beyond POSIX.1-2008 (`*at` calls): Solaris 11, illumos,
 //! OpenBSD 5.0, NetBSD 7, AIX 7, HP-UX 11i v3, Cygwin.
 
+use std::ffi::{CStr, OsStr};
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::path::Path;
 
-use rustix::fs::{linkat, renameat, unlinkat, AtFlags, CWD};
+use rustix::fs::{linkat, renameat, unlinkat, AtFlags};
 use rustix::io::Errno;
+
+use super::Node;
 
 /// The name of this backend, as `--version` prints it.
 #[allow(dead_code)]
@@ -29,12 +32,21 @@ pub const BACKEND: &str = "posix";
 #[allow(dead_code)]
 pub const NATIVE_NOREPLACE: bool = false;
 
+/// No call flushes a whole file system: each copied file is flushed.
+#[allow(dead_code)]
+pub const HAS_SYNCFS: bool = false;
+
 /// Rename `from` to `to`, atomically replacing `to` if it exists.
 ///
 /// # References
 /// - [POSIX `renameat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/renameat.html)
-pub fn replace(from: &Path, to: &Path) -> io::Result<&'static str> {
-    renameat(CWD, from, CWD, to)?;
+pub fn replace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    renameat(from_dir, from, to_dir, to)?;
     Ok("renameat")
 }
 
@@ -44,7 +56,12 @@ pub fn replace(from: &Path, to: &Path) -> io::Result<&'static str> {
 ///
 /// # References
 /// - [POSIX `linkat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/linkat.html)
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
+pub fn rename_noreplace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
     // "." and ".." always exist: no-replace fails before the source is
     // looked at, as in the kernels that have the call.
     {
@@ -63,18 +80,18 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
-            rustix::fs::statat(CWD, dir, AtFlags::empty())?;
+            rustix::fs::statat(from_dir, dir, AtFlags::empty())?;
             return Err(Errno::EXIST.into());
         }
     }
     // A directory has no hard links; asking linkat would only give errors
     // about the new name (ENOENT for "d/") instead of the real answer.
-    if rustix::fs::statat(CWD, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+    if rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
         rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory
     }) {
         return Err(super::unsupported_fs());
     }
-    match linkat(CWD, from, CWD, to, AtFlags::empty()) {
+    match linkat(from_dir, from, to_dir, to, AtFlags::empty()) {
         Ok(()) => {}
         // Linux and the BSDs say EPERM for a directory and for file systems
         // that have no hard links; macOS says EISDIR for a directory... no
@@ -84,9 +101,9 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
         }
         Err(e) => return Err(e.into()),
     }
-    if let Err(e) = unlinkat(CWD, from, AtFlags::empty()) {
+    if let Err(e) = unlinkat(from_dir, from, AtFlags::empty()) {
         // Undo the link so that nothing changed; `to` is the entry we made.
-        let _ = unlinkat(CWD, to, AtFlags::empty());
+        let _ = unlinkat(to_dir, to, AtFlags::empty());
         return Err(e.into());
     }
     Ok("linkat+unlinkat")
@@ -94,7 +111,12 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 
 /// Atomic exchange: no POSIX call does it, and it is never emulated.
 #[allow(dead_code)]
-pub fn exchange(_a: &Path, _b: &Path) -> io::Result<&'static str> {
+pub fn exchange(
+    _a_dir: BorrowedFd<'_>,
+    _a: &Path,
+    _b_dir: BorrowedFd<'_>,
+    _b: &Path,
+) -> io::Result<&'static str> {
     Err(super::unsupported_system())
 }
 
@@ -138,48 +160,185 @@ const CHUNK: usize = 256 * 1024;
 
 /// Copy the rest of `from` into `to` with `read`/`write`, calling
 /// `progress` with the bytes done after each step; an error from
-/// `progress` stops the copy (a caught signal). Holes are kept: an
-/// all-zero chunk is skipped with `lseek` when `sparse` is set, and the
-/// caller sets the final length with `ftruncate`.
+/// `progress` stops the copy (a caught signal). With `hole_block` > 0,
+/// every aligned block of that size that reads as zeros is skipped with
+/// `lseek` instead of written, so it stays a hole; the caller sets the
+/// final length with `ftruncate`.
 pub fn copy_data_rw(
     from: BorrowedFd<'_>,
     to: BorrowedFd<'_>,
-    sparse: bool,
+    hole_block: usize,
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
-    // Page-aligned, as GNU's copy buffer: an unaligned user buffer makes
-    // the kernel's copy to and from it about twice as slow.
+    thread_local! {
+        // One page-aligned buffer for the whole run: an unaligned user
+        // buffer makes the kernel's copy to and from it about twice as slow.
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     const PAGE: usize = 4096;
-    let mut raw = vec![0u8; CHUNK + PAGE];
-    let start = raw.as_ptr().align_offset(PAGE).min(PAGE);
-    let buf = &mut raw[start..start + CHUNK];
-    loop {
-        let n = match rustix::io::read(from, &mut *buf) {
-            Ok(0) => {
-                return Ok(if sparse {
-                    "read/write (sparse)"
+    BUF.with(|cell| {
+        let mut raw = cell.borrow_mut();
+        if raw.is_empty() {
+            raw.resize(CHUNK + PAGE, 0);
+        }
+        let start = raw.as_ptr().align_offset(PAGE).min(PAGE);
+        let buf = &mut raw[start..start + CHUNK];
+        let block = if hole_block > 0 && CHUNK % hole_block == 0 {
+            hole_block
+        } else {
+            0
+        };
+        loop {
+            let n = match rustix::io::read(from, &mut *buf) {
+                Ok(0) => {
+                    return Ok(if block > 0 {
+                        "read/write (holes kept)"
+                    } else {
+                        "read/write"
+                    })
+                }
+                Ok(n) => n,
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut at = 0;
+            while at < n {
+                let end = if block > 0 { (at + block).min(n) } else { n };
+                let piece = &buf[at..end];
+                if block > 0 && piece.len() == block && is_zero(piece) {
+                    rustix::fs::seek(to, rustix::fs::SeekFrom::Current(piece.len() as i64))?;
                 } else {
-                    "read/write"
-                })
+                    write_all(to, piece)?;
+                }
+                at = end;
             }
+            progress(n as u64)?;
+        }
+    })
+}
+
+/// Copy the bytes `start..end` of `from` to the same offsets of `to` with
+/// `pread`/`pwrite`, leaving both file offsets alone.
+pub fn copy_range_rw(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    start: u64,
+    end: u64,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    let mut buf = vec![0u8; CHUNK.min((end - start) as usize).max(1)];
+    let mut at = start;
+    while at < end {
+        let want = buf.len().min((end - at) as usize);
+        let n = match rustix::io::pread(from, &mut buf[..want], at) {
+            Ok(0) => break,
             Ok(n) => n,
             Err(Errno::INTR) => continue,
             Err(e) => return Err(e.into()),
         };
-        if sparse && buf[..n].iter().all(|&b| b == 0) {
-            rustix::fs::seek(to, rustix::fs::SeekFrom::Current(n as i64))?;
-        } else {
-            let mut done = 0;
-            while done < n {
-                match rustix::io::write(to, &buf[done..n]) {
-                    Ok(w) => done += w,
-                    Err(Errno::INTR) => {}
-                    Err(e) => return Err(e.into()),
-                }
+        let mut done = 0;
+        while done < n {
+            match rustix::io::pwrite(to, &buf[done..n], at + done as u64) {
+                Ok(w) => done += w,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
             }
         }
+        at += n as u64;
         progress(n as u64)?;
     }
+    Ok("pread/pwrite")
+}
+
+/// Copy a byte range: the generic backend has only `pread`/`pwrite`.
+#[allow(dead_code)]
+pub fn copy_range(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    start: u64,
+    end: u64,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<&'static str> {
+    copy_range_rw(from, to, start, end, progress)
+}
+
+/// Whether `b` is all zeros, a machine word at a time.
+pub fn is_zero(b: &[u8]) -> bool {
+    // SAFETY: u64 has no invalid bit patterns; align_to splits safely.
+    let (head, words, tail) = unsafe { b.align_to::<u64>() };
+    head.iter().all(|&x| x == 0) && words.iter().all(|&w| w == 0) && tail.iter().all(|&x| x == 0)
+}
+
+/// Write all of `data` to `to`, retrying on `EINTR`.
+pub fn write_all(to: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match rustix::io::write(to, data) {
+            Ok(w) => data = &data[w..],
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The next region of data at or after `from` with `SEEK_DATA` and
+/// `SEEK_HOLE`: `Some((start, end))`, or `None` when only a hole remains.
+/// Systems without them answer `EINVAL` (or `ENOTSUP`), which callers take
+/// as "find holes by reading".
+pub fn seek_data_hole(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "illumos",
+        target_os = "solaris",
+        target_vendor = "apple"
+    ))]
+    {
+        let (data, hole) = (libc::SEEK_DATA, libc::SEEK_HOLE);
+        // SAFETY: lseek on a descriptor the caller keeps open.
+        let start = unsafe { libc::lseek(fd.as_raw_fd(), from as libc::off_t, data) };
+        if start < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENXIO) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        // SAFETY: as above.
+        let end = unsafe { libc::lseek(fd.as_raw_fd(), start, hole) };
+        if end < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Some((start as u64, end as u64)))
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "illumos",
+        target_os = "solaris",
+        target_vendor = "apple"
+    )))]
+    {
+        let _ = (fd.as_raw_fd(), from);
+        Err(super::unsupported_system())
+    }
+}
+
+/// No call flushes a whole file system here: the caller flushes each
+/// file instead.
+#[allow(dead_code)]
+pub fn sync_fs(_fd: BorrowedFd<'_>) -> io::Result<&'static str> {
+    Err(super::unsupported_system())
+}
+
+/// No portable way to find holes: the caller reads and looks for zeros.
+#[allow(dead_code)]
+pub fn next_data(_fd: BorrowedFd<'_>, _from: u64) -> io::Result<Option<(u64, u64)>> {
+    Err(super::unsupported_system())
 }
 
 /// Copy file data: the generic backend has only `read`/`write`.
@@ -189,7 +348,7 @@ pub fn copy_data(
     to: BorrowedFd<'_>,
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
-    copy_data_rw(from, to, false, progress)
+    copy_data_rw(from, to, 0, progress)
 }
 
 /// Flush a file's data and metadata to stable storage.
@@ -214,7 +373,17 @@ pub fn sync_dir(fd: BorrowedFd<'_>) -> io::Result<()> {
 /// Extended attributes: the generic backend knows no portable API for
 /// them, so there is nothing to copy.
 #[allow(dead_code)]
-pub fn copy_xattrs(_from: BorrowedFd<'_>, _to: BorrowedFd<'_>) -> io::Result<()> {
+pub fn copy_xattrs(
+    _from: Node<'_>,
+    _to: Node<'_>,
+    _warn: &mut dyn FnMut(&OsStr, io::Error),
+) -> io::Result<()> {
+    Ok(())
+}
+
+/// ACLs: nothing to remove where the generic backend knows no ACL API.
+#[allow(dead_code)]
+pub fn strip_acls(_node: Node<'_>) -> io::Result<()> {
     Ok(())
 }
 
@@ -271,22 +440,34 @@ pub fn reraise(sig: i32) -> ! {
     std::process::exit(128 + sig)
 }
 
-/// Create a fifo, device node or socket node at `path` with `mode` (type
-/// and permission bits, as `st_mode`) and device number `rdev`.
+/// Create a fifo, device node or socket node `name` in the directory
+/// `dir` with `mode` (type and permission bits, as `st_mode`) and device
+/// number `rdev`.
 ///
 /// # References
-/// - [POSIX `mknod`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/mknod.html)
-pub fn make_node(path: &Path, mode: u32, rdev: u64) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(Errno::INVAL.raw_os_error()))?;
-    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+/// - [POSIX `mknodat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/mknodat.html)
+pub fn make_node(dir: BorrowedFd<'_>, name: &CStr, mode: u32, rdev: u64) -> io::Result<()> {
+    // SAFETY: `name` is a valid NUL-terminated string and `dir` is open
+    // for the duration of the call.
     #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
     let r = unsafe {
-        if mode & libc::S_IFMT as u32 == libc::S_IFIFO as u32 {
-            libc::mkfifo(c.as_ptr(), (mode & 0o7777) as libc::mode_t)
+        if mode & libc::S_IFMT as u32 == libc::S_IFIFO as u32 && !cfg!(target_os = "android") {
+            #[cfg(not(target_os = "android"))]
+            let r = libc::mkfifoat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                (mode & 0o7777) as libc::mode_t,
+            );
+            #[cfg(target_os = "android")]
+            let r = -1;
+            r
         } else {
-            libc::mknod(c.as_ptr(), mode as libc::mode_t, rdev as libc::dev_t)
+            libc::mknodat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                mode as libc::mode_t,
+                rdev as libc::dev_t,
+            )
         }
     };
     if r == 0 {

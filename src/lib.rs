@@ -22,7 +22,7 @@ mod platform;
 
 pub mod args;
 pub mod backup;
-mod copy;
+mod engine;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod ln;

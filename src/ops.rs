@@ -1,8 +1,11 @@
 //! The atomic operations, for Rust callers and for the two programs.
 
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
+
+use rustix::fs::CWD;
 
 use crate::platform;
 
@@ -25,7 +28,7 @@ use crate::platform;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
-    platform::replace(from, to).map(drop)
+    platform::replace(CWD, from, CWD, to).map(drop)
 }
 
 /// Rename `from` to `to` only if `to` does not exist, atomically: if `to`
@@ -50,7 +53,7 @@ pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
-    platform::rename_noreplace(from, to)
+    platform::rename_noreplace(CWD, from, CWD, to)
 }
 
 /// Swap `a` and `b` atomically. Never emulated: where the kernel or the
@@ -75,7 +78,7 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
-    platform::exchange(a, b)
+    platform::exchange(CWD, a, CWD, b)
 }
 
 /// Whether `err` means "not possible atomically here" rather than a failure
@@ -90,28 +93,26 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make a new entry in `dir` under an unpredictable name with `make`
-/// (which must create it exclusively, failing with `EEXIST` if the name is
-/// taken), then rename it over `to`. The staging name never survives: on
-/// any failure it is removed.
+/// Make the new entry for `to` with `make` (given a private staging
+/// directory's fd and `to`'s own name) inside a private directory beside
+/// `to`, then rename it over `to` and remove the directory. Nothing staged
+/// survives a failure, and SIGINT, SIGTERM and SIGHUP wait until the
+/// rename is done or undone.
 fn stage_then_replace(
-    dir: &Path,
     to: &Path,
-    mut make: impl FnMut(&Path) -> io::Result<()>,
+    make: impl FnOnce(BorrowedFd<'_>, &CStr) -> io::Result<()>,
 ) -> io::Result<&'static str> {
-    // A signal between the two steps must not leave the staging name.
     let _held = platform::hold_signals();
-    let (staged, ()) = crate::stage::create(dir, |p| make(p))?;
-    match platform::replace(&staged, to) {
-        Ok(mech) => Ok(mech),
-        Err(e) => {
-            let _ = std::fs::remove_file(&staged);
-            Err(e)
-        }
-    }
+    let base = crate::stage::base(to);
+    let name = crate::stage::cstr(base)?;
+    let private = crate::stage::Private::create(CWD, crate::stage::parent(to))?;
+    make(private.fd(), &name)?;
+    let mech = platform::replace(private.fd(), Path::new(base), CWD, to)?;
+    // The entry is in place; an empty directory that cannot be removed
+    // is not worth failing for.
+    let _ = private.remove();
+    Ok(mech)
 }
-
-use crate::stage::parent as parent_of;
 
 /// Point the symlink `link` at `target`, atomically: a reader of `link`
 /// sees the old target or the new one, never a missing name. The new link
@@ -131,9 +132,8 @@ use crate::stage::parent as parent_of;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
-    let target = target.to_os_string();
-    stage_then_replace(parent_of(link), link, |p| {
-        rustix::fs::symlinkat(target.as_os_str(), rustix::fs::CWD, p).map_err(Into::into)
+    stage_then_replace(link, |dir, name| {
+        rustix::fs::symlinkat(target, dir, name).map_err(Into::into)
     })
     .map(drop)
 }
@@ -156,15 +156,9 @@ pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn link_replacing(existing: &Path, new: &Path) -> io::Result<()> {
-    stage_then_replace(parent_of(new), new, |p| {
-        rustix::fs::linkat(
-            rustix::fs::CWD,
-            existing,
-            rustix::fs::CWD,
-            p,
-            rustix::fs::AtFlags::empty(),
-        )
-        .map_err(Into::into)
+    stage_then_replace(new, |dir, name| {
+        rustix::fs::linkat(CWD, existing, dir, name, rustix::fs::AtFlags::empty())
+            .map_err(Into::into)
     })
     .map(drop)
 }

@@ -448,9 +448,10 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 // ---- SIGKILL ------------------------------------------------------------------
 
 /// SIGKILL cannot be caught: killed in the middle of a copy across file
-/// systems, pmv leaves its staging entry behind, under a recognisable name
-/// (`.pmv-` and 12 random characters), and the destination is the old
-/// version or the whole new one, never a partial file.
+/// systems, pmv leaves its private staging directory behind, under a
+/// recognisable name (`.pmv-` and 12 random characters) and holding the
+/// entry under its final name, and the destination is the old version or
+/// the whole new one, never a partial file.
 #[test]
 fn sigkill_during_a_copy_leaves_old_or_new_and_a_recognisable_staging_name() {
     let Some(f) = far() else { return };
@@ -511,11 +512,19 @@ fn sigkill_during_a_copy_leaves_old_or_new_and_a_recognisable_staging_name() {
                 name[5..].chars().all(|c| c.is_ascii_alphanumeric()),
                 "{name}"
             );
+            // A private directory holding the entry under its final name.
             let meta = fs::symlink_metadata(s.path(name)).unwrap();
-            assert!(meta.is_file(), "{name}");
-            assert!(meta.len() <= SIZE);
+            assert!(meta.is_dir(), "{name}");
+            assert_eq!(meta.permissions().mode() & 0o777, 0o700, "{name}");
+            let inside: Vec<String> = fs::read_dir(s.path(name))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(inside, ["dst"], "{name}");
+            let staged = fs::symlink_metadata(s.path(name).join("dst")).unwrap();
+            assert!(staged.is_file() && staged.len() <= SIZE, "{name}");
             // What the README says to do with it: delete it.
-            fs::remove_file(s.path(name)).unwrap();
+            fs::remove_dir_all(s.path(name)).unwrap();
         }
         if !big.exists() {
             break;

@@ -440,7 +440,10 @@ impl Linker {
                         backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
                     {
                         crate::ops::link_replacing(dest, &b)
-                            .or_else(|_| crate::platform::replace(dest, &b).map(drop))
+                            .or_else(|_| {
+                                crate::platform::replace(rustix::fs::CWD, dest, rustix::fs::CWD, &b)
+                                    .map(drop)
+                            })
                             .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
                         backup_name = Some(b);
                     }

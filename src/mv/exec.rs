@@ -5,12 +5,13 @@ use std::ffi::OsStr;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::CWD;
 use rustix::io::Errno;
 
 use super::cli::{Options, Update};
 use super::decide::{self, Context, Meta, Question, Refusal, Verdict};
 use crate::report::{self, q, Error};
-use crate::{copy, ops};
+use crate::{engine, ops};
 
 pub const PROG: &str = "pmv";
 
@@ -45,6 +46,9 @@ pub struct Mover {
     /// about one named twice.
     source_dirs: std::collections::BTreeMap<(u64, u64), PathBuf>,
     stdin_tty: Option<bool>,
+    /// Copies of multiply-linked files moved across file systems, so that
+    /// their other names, in later operands too, become links again.
+    links: engine::Links,
 }
 
 /// The steps one operation took, for `--debug`.
@@ -53,6 +57,8 @@ struct Steps {
     names: Vec<String>,
     /// A step was not atomic for readers.
     racy: bool,
+    /// SOURCE left its name in one step too (across file systems).
+    both_ends: bool,
 }
 
 impl Steps {
@@ -95,6 +101,7 @@ impl Mover {
             many_sources: false,
             source_dirs: std::collections::BTreeMap::new(),
             stdin_tty: None,
+            links: engine::Links::new(),
         }
     }
 
@@ -121,7 +128,7 @@ impl Mover {
         // as gnulib's renameatu, look, then rename.
         Some(match lstat(dst) {
             Ok(_) => Err(io::Error::from_raw_os_error(Errno::EXIST.raw_os_error())),
-            Err(_) => crate::platform::replace(src, dst),
+            Err(_) => crate::platform::replace(CWD, src, CWD, dst),
         })
     }
 
@@ -219,7 +226,7 @@ impl Mover {
             // DEST may have vanished since the first try: still never
             // replace one that appears.
             _ if atomic_noreplace => ops::rename_noreplace(src, dst),
-            _ => crate::platform::replace(src, dst),
+            _ => crate::platform::replace(CWD, src, CWD, dst),
         };
         let outcome = match result {
             Ok(mech) => {
@@ -370,8 +377,9 @@ impl Mover {
         }
     }
 
-    /// The move crosses file systems: copy SOURCE into a staging entry
-    /// beside DEST, rename it over DEST, then remove SOURCE.
+    /// The move crosses file systems: the engine copies SOURCE into a
+    /// private directory beside DEST, renames it over DEST, then renames
+    /// SOURCE away and removes it.
     fn across(
         &mut self,
         src: &Path,
@@ -381,16 +389,8 @@ impl Mover {
         backup: Option<&Path>,
         mut steps: Steps,
     ) -> Outcome {
-        if self.opts.atomic && src_meta.dir {
-            return Err(not_atomic(
-                src,
-                dst,
-                "a directory moved across file systems is removed from its source piece by piece",
-            )
-            .into());
-        }
         if let Some(d) = dst_meta {
-            if d.dir && src_meta.dir && copy::dir_has_entries(dst) {
+            if d.dir && src_meta.dir && engine::dir_has_entries(dst) {
                 return Err(Error::io(
                     format!(
                         "inter-device move failed: {} to {}; unable to remove target",
@@ -404,81 +404,51 @@ impl Mover {
         }
         crate::platform::catch_signals();
         let mut bar = super::progress::Bar::new(self.opts.progress, src);
-        let staged = copy::stage(
+        let job = engine::Move {
             src,
             dst,
-            copy::Options {
+            expect: (src_meta.dev, src_meta.ino),
+            settings: engine::Settings {
+                no_replace: self.no_clobber(),
+                atomic: self.opts.atomic,
                 sync: self.opts.sync,
+                verbose: self.opts.verbose,
             },
-            &mut |n| bar.advance(n),
-        );
-        bar.finish();
-        if let Some(sig) = crate::platform::caught_signal() {
-            drop(staged);
-            crate::platform::reraise(sig);
-        }
-        let (staged, report) = staged?;
-        steps.push(format!(
-            "{} into a staging entry",
-            report.mechanism_or("copy")
-        ));
-        let commit = if self.no_clobber() {
-            ops::rename_noreplace(staged.path(), dst)
-        } else {
-            crate::platform::replace(staged.path(), dst)
+            note: backup
+                .filter(|_| !src_meta.dir)
+                .map(|b| format!(" (backup: {})", q(b))),
         };
-        match commit {
-            Ok(mech) => steps.push(mech),
-            Err(e) if errno(&e) == Some(Errno::EXIST) && self.no_clobber() => {
-                return self.skip(dst)
-            }
-            Err(e) => return Err(rename_error(src, dst, src_meta, e)),
-        }
-        staged.commit();
-        if self.opts.sync {
-            copy::sync_path_dir(parent(dst));
-        }
-        if self.opts.verbose {
-            for (i, line) in report.made.iter().enumerate() {
-                match backup {
-                    Some(b) if i == 0 && !src_meta.dir => {
-                        report::out(format_args!("{line} (backup: {})", q(b)))
-                    }
-                    _ => report::out(line),
-                }
-            }
-        }
-        let mut removed = Vec::new();
-        let removal = copy::remove_source(src, src_meta.dir, &mut removed);
-        if self.opts.verbose {
-            for line in &removed {
-                report::out(line);
-            }
-        }
-        // A signal caught after the commit: the move is whole and SOURCE is
-        // gone; now die of it, as the user asked.
+        let result = job.run(&mut self.links, &mut |n| bar.advance(n), &mut |line| {
+            report::error(PROG, line)
+        });
+        bar.finish();
+        // Whatever was staged is gone; a signal caught after the commit
+        // waited for SOURCE's removal. Now die of it, as the user asked.
         if let Some(sig) = crate::platform::caught_signal() {
             crate::platform::reraise(sig);
         }
-        removal?;
-        steps.push(if src_meta.dir {
-            "source tree removed"
-        } else {
-            "unlink source"
-        });
-        if self.opts.sync {
-            copy::sync_path_dir(parent(src));
-        }
+        let done = match result {
+            Ok(done) => done,
+            Err(engine::Failure::Exists) => return self.skip(dst),
+            Err(engine::Failure::Rename(e)) => return Err(rename_error(src, dst, src_meta, e)),
+            Err(engine::Failure::Failed(e)) => return Err(e.into()),
+        };
+        steps.names.extend(done.steps);
         if self.remember {
             if let Ok(m) = lstat(dst) {
                 self.created.insert((m.dev, m.ino));
             }
         }
         if self.opts.debug {
-            steps.racy = steps.racy || src_meta.dir;
+            steps.both_ends = done.clean;
             debug_line(src, dst, &steps);
         }
-        Ok(())
+        if done.clean {
+            Ok(())
+        } else {
+            // Each problem was reported as it happened.
+            Err(Failed::Declined)
+        }
     }
 
     fn make_backup(
@@ -514,7 +484,7 @@ impl Mover {
         if self.opts.atomic {
             return Err(not_atomic(src, dst, "the backup is made by renaming DEST away").into());
         }
-        crate::platform::replace(dst, &backup)
+        crate::platform::replace(CWD, dst, CWD, &backup)
             .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
         steps.push("renameat (backup, DEST briefly missing)");
         steps.racy = true;
@@ -578,13 +548,6 @@ fn rename_error(src: &Path, dst: &Path, src_meta: &Meta, e: io::Error) -> Failed
     .into()
 }
 
-fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// Whether `a` and `b` name the same directory entry: the same parent
 /// directory and the same last component.
 fn same_entry(a: &Path, b: &Path) -> bool {
@@ -618,7 +581,11 @@ fn dir_name(path: &Path) -> PathBuf {
 }
 
 fn debug_line(src: &Path, dst: &Path, steps: &Steps) {
-    let how = if steps.racy { "not atomic" } else { "atomic" };
+    let how = match (steps.racy, steps.both_ends) {
+        (true, _) => "not atomic",
+        (false, true) => "atomic at both ends",
+        (false, false) => "atomic",
+    };
     report::error(
         PROG,
         format_args!(
@@ -653,7 +620,7 @@ impl Backup {
         if self.linked {
             let _ = std::fs::remove_file(&self.path);
         } else if lstat(dst).is_err() {
-            let _ = crate::platform::replace(&self.path, dst);
+            let _ = crate::platform::replace(CWD, &self.path, CWD, dst);
         }
     }
 }

@@ -13,7 +13,7 @@ impl Bar {
         if !wanted || !rustix::termios::isatty(rustix::stdio::stderr()) {
             return Bar(None);
         }
-        let bar = indicatif::ProgressBar::new(crate::copy::total_bytes(src));
+        let bar = indicatif::ProgressBar::new(crate::engine::total_bytes(src));
         let style = indicatif::ProgressStyle::with_template(
             "{bytes}/{total_bytes} {binary_bytes_per_sec} [{wide_bar}] {eta}",
         )
