@@ -249,7 +249,9 @@ impl Copier<'_> {
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<(), Error> {
-        if st.st_nlink > 1 && self.link_again(st, ddir, dname)? {
+        // Moved names of one file are looked up even once the others are
+        // gone from SOURCE (nlink 1 now), as GNU mv does.
+        if !self.links.is_empty() && self.link_again(st, ddir, dname)? {
             self.remember(st);
             return self.copied();
         }

@@ -1,0 +1,996 @@
+//! A hostile owner: root moves a tree that another user (uid 65534) owns
+//! across file systems while that user, a second process really running
+//! with that uid, races pmv. Each window is widened with strace (a delay
+//! injected into one system call), so the race is hit on every run, not by
+//! luck. Also: a file seen through bindfs, a directory moved into itself
+//! through a bind mount, the check of SOURCE before anything changes, and
+//! the privacy of the staging directory.
+//!
+//! Needs root (to change user and to mount): under CI (`CI=true`) every
+//! test must run; elsewhere, without root or a tool, it says so and skips.
+
+mod util;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::{lchown, symlink, FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serial_test::serial;
+use util::{Run, Scratch};
+
+/// The hostile owner.
+const NOBODY: u32 = 65534;
+
+/// What root's private files hold; never seen outside them.
+const SECRET: &str = "TOP-SECRET-4c1d9e0b";
+
+/// Under CI (`CI` set, as `faults.rs` and `util` read it) nothing skips.
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// Whether a test can run: root and every tool on `PATH` (strace also able
+/// to trace). Under CI it must.
+fn ready(what: &str, tools: &[&str]) -> bool {
+    if !rustix::process::geteuid().is_root() {
+        assert!(!in_ci(), "CI runs as root: {what} must run");
+        eprintln!("skipping {what}: not root");
+        return false;
+    }
+    for tool in tools {
+        let found = std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(tool).is_file()));
+        let works = found
+            && (*tool != "strace"
+                || Command::new("strace")
+                    .args(["-f", "-o", "/dev/null", "true"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success()));
+        if !works {
+            assert!(!in_ci(), "{what} needs {tool}, and must run in CI");
+            eprintln!("skipping {what}: {tool} is missing or does not work");
+            return false;
+        }
+    }
+    true
+}
+
+/// A scratch directory every user may enter.
+fn open_scratch() -> Scratch {
+    let s = Scratch::new();
+    fs::set_permissions(s.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    s
+}
+
+/// A scratch directory on the second file system, every user may enter.
+fn far() -> Option<Scratch> {
+    let other = util::other_fs()?;
+    let s = Scratch {
+        dir: tempfile::Builder::new()
+            .prefix("pmv-far-")
+            .tempdir_in(other)
+            .unwrap(),
+    };
+    fs::set_permissions(s.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    Some(s)
+}
+
+fn mode(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `lchown` a whole tree to `uid:uid`.
+fn chown_tree(path: &Path, uid: u32) {
+    lchown(path, Some(uid), Some(uid)).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    if fs::symlink_metadata(path).unwrap().is_dir() {
+        for e in fs::read_dir(path).unwrap() {
+            chown_tree(&e.unwrap().path(), uid);
+        }
+    }
+}
+
+/// The `.pmv-*` names in `dir`.
+fn staging(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".pmv-"))
+        .collect()
+}
+
+/// The `.pmv-*` names in `dir` that root (pmv) owns; the attacker's own
+/// plantings are its business.
+fn root_staging(dir: &Path) -> Vec<String> {
+    staging(dir)
+        .into_iter()
+        .filter(|n| fs::symlink_metadata(dir.join(n)).is_ok_and(|m| m.uid() == 0))
+        .collect()
+}
+
+/// Every entry under `root` with its kind, sorted; symlinks not followed.
+fn listing(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let m = fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(root, &p, out);
+            } else if m.file_type().is_symlink() {
+                out.push(format!("{rel} -> {}", fs::read_link(&p).unwrap().display()));
+            } else {
+                out.push(format!("{rel} ({} bytes)", m.len()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// Regular files under `root` (symlinks not followed) that contain `what`.
+fn files_containing(root: &Path, what: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let Ok(rd) = fs::read_dir(root) else {
+        return hits;
+    };
+    for e in rd {
+        let p = e.unwrap().path();
+        let m = fs::symlink_metadata(&p).unwrap();
+        if m.is_dir() {
+            hits.extend(files_containing(&p, what));
+        } else if m.is_file() && String::from_utf8_lossy(&fs::read(&p).unwrap()).contains(what) {
+            hits.push(p);
+        }
+    }
+    hits
+}
+
+fn output(cmd: &mut Command) -> Run {
+    let out = cmd
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `prog` in `dir`, as root or as uid 65534.
+fn run_in(dir: &Path, prog: &Path, args: &[&OsStr], as_nobody: bool) -> Run {
+    let mut cmd = if as_nobody {
+        let mut c = Command::new("setpriv");
+        c.args([
+            format!("--reuid={NOBODY}"),
+            format!("--regid={NOBODY}"),
+            "--clear-groups".into(),
+        ])
+        .arg(prog);
+        c
+    } else {
+        Command::new(prog)
+    };
+    output(cmd.args(args).current_dir(dir))
+}
+
+/// Run pmv as root in `dir` under strace, every call of `syscalls` delayed
+/// by `micros` on entry: the window an attacker needs, on every run.
+fn traced(dir: &Path, syscalls: &str, micros: u64, args: &[&OsStr]) -> Run {
+    output(
+        Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e"])
+            .arg(format!("trace={syscalls}"))
+            .arg("-e")
+            .arg(format!("inject={syscalls}:delay_enter={micros}"))
+            .arg(util::bin("pmv"))
+            .args(args)
+            .current_dir(dir),
+    )
+}
+
+/// The binaries copied where uid 65534 may run them (the build directory
+/// may be under a home only root can enter).
+struct Bins {
+    dir: tempfile::TempDir,
+}
+
+impl Bins {
+    fn new() -> Bins {
+        let dir = tempfile::Builder::new()
+            .prefix("pmv-bin-")
+            .tempdir_in(util::scratch_root())
+            .unwrap();
+        mode(dir.path(), 0o755);
+        fs::copy(util::bin("pmv"), dir.path().join("pmv")).unwrap();
+        Bins { dir }
+    }
+
+    fn pmv(&self) -> PathBuf {
+        self.dir.path().join("pmv")
+    }
+}
+
+/// What every attacker script starts with: its control directory (`log`,
+/// `loot`, and `stop`, which the test creates to end it), a check of its
+/// own uid with `id -u`, and a deadline of its own.
+const PRELUDE: &str = r#"
+use strict; use warnings;
+my $ctl = shift @ARGV;
+open(my $log, '>>', "$ctl/log") or die "log: $!";
+{ my $old = select($log); $| = 1; select($old); }
+my $id = `id -u`; chomp $id;
+print $log "uid $id\n";
+my $deadline = time + 20;
+sub done { return -e "$ctl/stop" || time > $deadline; }
+sub nap { select(undef, undef, undef, $_[0]); }
+"#;
+
+/// The other user: a perl script run by `setpriv` as uid 65534, killed
+/// when dropped if it is still running.
+struct Attacker {
+    child: Child,
+    ctl: tempfile::TempDir,
+}
+
+impl Attacker {
+    /// Start `body` in `cwd` (entered as root, before the uid changes)
+    /// and wait until it says `ready`.
+    fn start(body: &str, cwd: &Path, args: &[&OsStr]) -> Attacker {
+        let ctl = tempfile::Builder::new()
+            .prefix("pmv-attacker-")
+            .tempdir_in(util::scratch_root())
+            .unwrap();
+        mode(ctl.path(), 0o755);
+        lchown(ctl.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+        let stderr = fs::File::create(ctl.path().join("stderr")).unwrap();
+        let child = Command::new("setpriv")
+            .args([
+                format!("--reuid={NOBODY}"),
+                format!("--regid={NOBODY}"),
+                "--clear-groups".into(),
+            ])
+            .arg("perl")
+            .arg("-e")
+            .arg(format!("{PRELUDE}{body}"))
+            .arg("--")
+            .arg(ctl.path())
+            .args(args)
+            .current_dir(cwd)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let mut a = Attacker { child, ctl };
+        let start = Instant::now();
+        while !a.log().lines().any(|l| l == "ready") {
+            if let Some(status) = a.child.try_wait().unwrap() {
+                panic!(
+                    "the attacker exited ({status}) before it was ready: {}{}",
+                    a.log(),
+                    a.file("stderr")
+                );
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the attacker never got ready: {}",
+                a.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let log = a.log();
+        assert_eq!(
+            log.lines().next(),
+            Some("uid 65534"),
+            "the attacker must run as uid 65534: {log}"
+        );
+        a
+    }
+
+    fn file(&self, name: &str) -> String {
+        String::from_utf8_lossy(&fs::read(self.ctl.path().join(name)).unwrap_or_default())
+            .into_owned()
+    }
+
+    fn log(&self) -> String {
+        self.file("log")
+    }
+
+    /// Everything the attacker managed to read.
+    fn loot(&self) -> String {
+        self.file("loot")
+    }
+
+    /// Tell it to stop, wait (bounded), and return its log and stderr.
+    fn stop(&mut self) -> String {
+        fs::write(self.ctl.path().join("stop"), "").unwrap();
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        format!("{}{}", self.log(), self.file("stderr"))
+    }
+}
+
+impl Drop for Attacker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A mount, undone when dropped (retried while busy, then detached).
+struct Mount {
+    path: PathBuf,
+    fuse: bool,
+}
+
+impl Mount {
+    fn new(cmd: &mut Command, path: &Path, fuse: bool) -> Mount {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Mount {
+            path: path.to_path_buf(),
+            fuse,
+        }
+    }
+
+    fn tmpfs(at: &Path, size: &str) -> Mount {
+        Mount::new(
+            Command::new("mount")
+                .args(["-t", "tmpfs", "-o"])
+                .arg(format!("size={size}"))
+                .arg("tmpfs")
+                .arg(at),
+            at,
+            false,
+        )
+    }
+
+    fn bind(from: &Path, at: &Path) -> Mount {
+        Mount::new(
+            Command::new("mount").arg("--bind").arg(from).arg(at),
+            at,
+            false,
+        )
+    }
+
+    fn bindfs(from: &Path, at: &Path) -> Mount {
+        Mount::new(Command::new("bindfs").arg(from).arg(at), at, true)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let quiet = |c: &mut Command| {
+            c.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for _ in 0..40 {
+            let fuse_unmounted = self.fuse
+                && ["fusermount", "fusermount3"]
+                    .iter()
+                    .any(|f| quiet(Command::new(f).arg("-u").arg(&self.path)));
+            if fuse_unmounted || quiet(Command::new("umount").arg(&self.path)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = quiet(Command::new("umount").arg("-l").arg(&self.path));
+    }
+}
+
+fn count(dir: &Path) -> usize {
+    fs::read_dir(dir).unwrap().count()
+}
+
+// ---- 1. removal: a subdirectory swapped for a symlink ----------------------
+
+/// Waits until DEST's `x` exists (the commit) and SOURCE's `x` has lost a
+/// file (the removal has begun), then renames `x` away and puts a symlink
+/// to root's private directory in its place. Runs in SOURCE (its cwd).
+const SWAP_DURING_REMOVAL: &str = r#"
+my ($dest_x, $target, $files) = @ARGV;
+print $log "ready\n";
+until (-d $dest_x) { exit 0 if done(); nap(0.001); }
+print $log "committed\n";
+while (1) {
+    exit 0 if done();
+    opendir(my $d, "x") or do { print $log "opendir x: $!\n"; exit 0; };
+    my $n = grep { !/^\.\.?$/ } readdir($d);
+    closedir($d);
+    last if $n < $files;
+    nap(0.0005);
+}
+rename("x", "x.away") or print $log "rename x: $!\n";
+symlink($target, "x") or print $log "symlink x: $!\n";
+print $log "swapped\n";
+"#;
+
+/// Root moves alice's tree (3,000 files in `x`) off the second file system.
+/// Once the removal of SOURCE has begun, alice renames `x` away and puts a
+/// symlink to a root-only directory (full of files of the same names) in
+/// its place. SOURCE is removed relative to identity-checked directory fds:
+/// nothing in the root-only directory goes, and DEST is complete.
+#[test]
+#[serial]
+fn owner_swapping_a_subdirectory_for_a_symlink_during_removal_deletes_nothing_outside() {
+    if !ready("the removal race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    const FILES: usize = 3000;
+    // Root's private directory, its files named as alice's.
+    let rootonly = s.path("rootonly");
+    s.dir("rootonly");
+    for i in 0..FILES {
+        fs::write(rootonly.join(format!("f{i:04}")), "root's\n").unwrap();
+    }
+    mode(&rootonly, 0o700);
+    let before = count(&rootonly);
+    // alice's tree on the other file system; A is root's.
+    f.dir("A/alice/x");
+    for i in 0..FILES {
+        fs::write(f.path(format!("A/alice/x/f{i:04}")), format!("alice {i}\n")).unwrap();
+    }
+    let alice = f.path("A/alice");
+    chown_tree(&alice, NOBODY);
+    s.dir("dst");
+    let dest_x = s.path("dst/alice/x");
+    let files = FILES.to_string();
+    let mut attacker = Attacker::start(
+        SWAP_DURING_REMOVAL,
+        &alice,
+        &[dest_x.as_os_str(), rootonly.as_os_str(), files.as_ref()],
+    );
+    let r = traced(
+        s.dir.path(),
+        "unlink,unlinkat",
+        300,
+        &[alice.as_os_str(), "dst/".as_ref()],
+    );
+    let log = attacker.stop();
+    let after = count(&rootonly);
+    assert_eq!(
+        after,
+        before,
+        "{} root-only files deleted through the owner's symlink; pmv: {r:?}; attacker: {log}",
+        before.saturating_sub(after)
+    );
+    assert!(
+        log.contains("swapped"),
+        "the owner never swapped x during the removal: {log}; pmv: {r:?}"
+    );
+    for i in 0..FILES {
+        let p = s.path(format!("dst/alice/x/f{i:04}"));
+        assert_eq!(
+            fs::read_to_string(&p).ok(),
+            Some(format!("alice {i}\n")),
+            "DEST incomplete at {p:?}: {r:?}"
+        );
+    }
+}
+
+// ---- 2. copy: a subdirectory exchanged with a symlink -------------------------
+
+/// Exchanges `x` and `l` (a directory and a symlink) with
+/// `renameat2(RENAME_EXCHANGE)` until told to stop. Runs in SOURCE.
+const EXCHANGE_LOOP: &str = r#"
+my ($sysno) = @ARGV;
+my ($a, $b) = ("x", "l");
+print $log "ready\n";
+my ($n, $bad, $err) = (0, 0, "");
+until (done()) {
+    if (syscall($sysno, -100, $a, -100, $b, 2) == 0) { $n++; } else { $bad++; $err = "$!"; }
+    nap(0.0002);
+}
+print $log "exchanges $n failed $bad $err\n";
+"#;
+
+/// While root copies alice's tree, alice keeps exchanging its subdirectory
+/// `x` with a symlink to a root-only tree of 0600 files holding a secret
+/// (same names). Nothing outside SOURCE is read into DEST; a copy that
+/// notices says `was replaced while being copied` and leaves no staging.
+#[test]
+#[serial]
+fn owner_exchanging_a_subdirectory_with_a_symlink_during_the_copy_leaks_nothing() {
+    if !ready("the copy race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    const FILES: usize = 100;
+    // Root's private tree: 0600 files holding a secret, named as alice's.
+    let rootonly = s.path("rootonly");
+    s.dir("rootonly");
+    for i in 0..FILES {
+        let p = rootonly.join(format!("f{i:03}"));
+        fs::write(&p, format!("{SECRET} {i}\n")).unwrap();
+        mode(&p, 0o600);
+    }
+    mode(&rootonly, 0o700);
+    f.dir("t/x");
+    for i in 0..FILES {
+        fs::write(f.path(format!("t/x/f{i:03}")), format!("public {i}\n")).unwrap();
+    }
+    symlink(&rootonly, f.path("t/l")).unwrap();
+    let t = f.path("t");
+    chown_tree(&t, NOBODY);
+    s.dir("dst");
+    let sysno = libc::SYS_renameat2.to_string();
+    let mut attacker = Attacker::start(EXCHANGE_LOOP, &t, &[sysno.as_ref()]);
+    let r = traced(
+        s.dir.path(),
+        "openat",
+        2000,
+        &[t.as_os_str(), "dst/".as_ref()],
+    );
+    let log = attacker.stop();
+    let dest = s.path("dst/t");
+    let leaked = files_containing(&dest, SECRET);
+    assert!(
+        leaked.is_empty(),
+        "{} files under DEST hold root's secret (e.g. {:?}); pmv: {r:?}",
+        leaked.len(),
+        leaked.first()
+    );
+    assert!(
+        staging(&s.path("dst")).is_empty(),
+        "staging left in DEST's directory: {:?}; pmv: {r:?}",
+        staging(&s.path("dst"))
+    );
+    if r.code != 0 && fs::symlink_metadata(&dest).is_err() {
+        // The copy failed (not the removal after the commit).
+        assert!(
+            r.stderr.contains("was replaced while being copied"),
+            "the copy failed for another reason: {r:?}"
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+    }
+    let exchanges: u64 = log
+        .lines()
+        .find_map(|l| l.strip_prefix("exchanges "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(exchanges > 0, "the owner never exchanged x and l: {log}");
+}
+
+// ---- 3. a fifo into a sticky directory: symlinks at every name ---------------
+
+/// Plants symlinks to the victim at the final name and at guessed staging
+/// names, then replaces every `.pmv-*` entry of its own (it owns one once
+/// pmv has given it the fifo's owner) with a symlink to the victim.
+const SYMLINKS_IN_STICKY_DIR: &str = r#"
+my ($dir, $victim, @plant) = @ARGV;
+for my $name (@plant) { symlink($victim, "$dir/$name") or print $log "plant $name: $!\n"; }
+print $log "ready\n";
+my %seen;
+until (done()) {
+    opendir(my $d, $dir) or last;
+    my @names = grep { /^\.pmv-/ } readdir($d);
+    closedir($d);
+    for my $name (@names) {
+        my $p = "$dir/$name";
+        my @st = lstat($p) or next;
+        next if -l _;
+        print $log "saw $name uid $st[4]\n" unless $seen{"$name $st[4]"}++;
+        next unless $st[4] == $<;
+        unlink($p) or next;
+        symlink($victim, $p) and print $log "swapped $name\n";
+    }
+    nap(0.0005);
+}
+"#;
+
+/// Root moves alice's fifo into a sticky 1777 directory on the other file
+/// system while alice plants symlinks to a root-owned 0755 file at every
+/// name she can guess or see there, during a slowed chown/chmod. The
+/// metadata is set inside the private directory: root's file keeps its
+/// mode and owner, and the fifo arrives with alice as owner and its mode.
+#[test]
+#[serial]
+fn fifo_into_a_sticky_directory_never_changes_what_a_symlink_points_at() {
+    if !ready("the sticky-directory race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    s.file("victim", "#!/bin/sh\n");
+    let victim = s.path("victim");
+    mode(&victim, 0o755);
+    util::mkfifo(&s.path("fifo"));
+    mode(&s.path("fifo"), 0o640);
+    lchown(s.path("fifo"), Some(NOBODY), Some(NOBODY)).unwrap();
+    f.dir("sticky");
+    let sticky = f.path("sticky");
+    mode(&sticky, 0o1777);
+    let mut attacker = Attacker::start(
+        SYMLINKS_IN_STICKY_DIR,
+        f.dir.path(),
+        &[
+            sticky.as_os_str(),
+            victim.as_os_str(),
+            "fifo".as_ref(),
+            ".pmv-000000000000".as_ref(),
+            ".pmv-aaaaaaaaaaaa".as_ref(),
+        ],
+    );
+    let r = traced(
+        s.dir.path(),
+        "fchownat,fchown,fchmodat,fchmod",
+        200_000,
+        &["fifo".as_ref(), sticky.as_os_str()],
+    );
+    let log = attacker.stop();
+    let v = fs::symlink_metadata(&victim).unwrap();
+    assert_eq!(
+        (v.mode() & 0o7777, v.uid(), v.gid()),
+        (0o755, 0, 0),
+        "root's file was changed through a symlink (mode {:04o}, owner {}:{}); pmv: {r:?}; attacker: {log}",
+        v.mode() & 0o7777,
+        v.uid(),
+        v.gid()
+    );
+    let moved = fs::symlink_metadata(sticky.join("fifo")).unwrap();
+    assert!(
+        moved.file_type().is_fifo(),
+        "DEST is not the fifo: {:?}; pmv: {r:?}; attacker: {log}",
+        moved.file_type()
+    );
+    assert_eq!(
+        (moved.mode() & 0o7777, moved.uid(), moved.gid()),
+        (0o640, NOBODY, NOBODY),
+        "the fifo's mode and owner; pmv: {r:?}"
+    );
+    assert!(
+        log.contains("saw .pmv-"),
+        "the attacker never saw a staging entry: {log}; pmv: {r:?}"
+    );
+    assert_eq!(
+        root_staging(&sticky),
+        Vec::<String>::new(),
+        "staging left; pmv: {r:?}"
+    );
+    assert!(fs::symlink_metadata(s.path("fifo")).is_err(), "{r:?}");
+}
+
+// ---- 4. DEST is SOURCE seen through bindfs ----------------------------------
+
+/// DEST is SOURCE seen through bindfs (another device): after the commit,
+/// SOURCE's name refers to the new copy, not to what was copied, so it is
+/// not removed, and the data survives under its name.
+#[test]
+#[serial]
+fn same_file_through_bindfs_keeps_its_data() {
+    if !ready("the bindfs test", &["bindfs"]) {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("real/dir/file", "data\n").dir("view");
+    let _view = Mount::bindfs(&s.path("real"), &s.path("view"));
+    assert_eq!(s.read("view/dir/file"), "data\n");
+    let r = run_in(
+        &s.path("real"),
+        &util::bin("pmv"),
+        &["dir/file".as_ref(), "../view/dir/file".as_ref()],
+        false,
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("real/dir/file")).ok().as_deref(),
+        Some("data\n"),
+        "the file's data did not survive under its name: {r:?}"
+    );
+    r.fails("pmv: not removing 'dir/file': changed after it was copied\n");
+    assert_eq!(staging(&s.path("real/dir")), Vec::<String>::new());
+}
+
+// ---- 5. into itself through a bind mount ---------------------------------------
+
+/// DEST inside SOURCE, reached through a bind mount (rename says EXDEV):
+/// spec step 2 compares DEST's ancestors with SOURCE by `(dev, ino)` and
+/// refuses before anything is copied, on a small tmpfs so that a runaway
+/// copy would fail fast.
+#[test]
+#[serial]
+fn directory_into_itself_through_a_bind_mount_copies_nothing() {
+    if !ready("the bind-mount test", &["mount", "umount"]) {
+        return;
+    }
+    let t = Scratch::new();
+    t.dir("E");
+    let e = t.path("E");
+    // Small: a runaway copy fills it fast instead of the scratch disk.
+    let _tmpfs = Mount::tmpfs(&e, "64m");
+    t.dir("E/bm/d/sub").file("E/bm/d/a", "A").dir("E/bmv");
+    let _bind = Mount::bind(&e.join("bm"), &e.join("bmv"));
+    let before = listing(&e.join("bm"));
+    let used = || {
+        let v = rustix::fs::statvfs(&e).unwrap();
+        v.f_blocks - v.f_bfree
+    };
+    let used_before = used();
+    let r = run_in(
+        t.dir.path(),
+        &util::bin("pmv"),
+        &["E/bm/d".as_ref(), "E/bmv/d/sub/".as_ref()],
+        false,
+    );
+    let want = "pmv: cannot copy a directory, 'E/bm/d', into itself, 'E/bmv/d/sub/d'\n";
+    assert!(
+        r.code == 1 && r.stderr == want,
+        "expected exit 1 and {want:?}, got exit {} and {:.300}",
+        r.code,
+        r.stderr
+    );
+    assert_eq!(listing(&e.join("bm")), before, "changed: {r:?}");
+    assert!(staging(&e.join("bm")).is_empty());
+    assert!(staging(&e.join("bm/d/sub")).is_empty());
+    assert!(!e.join("bm/d/sub/d").exists());
+    assert!(
+        used() <= used_before,
+        "{} blocks left used",
+        used() - used_before
+    );
+}
+
+// ---- 6. SOURCE checked before anything changes ------------------------------
+
+/// Spec step 1: as uid 65534, a cross-file-system move whose SOURCE cannot
+/// be removed afterwards (root's file in root's sticky directory; its own
+/// file in a directory it cannot write) fails before anything changes:
+/// DEST (its own) is the same inode with the same content, nothing staged.
+#[test]
+#[serial]
+fn unremovable_source_fails_before_dest_is_replaced() {
+    if !ready("the check-before-change test", &["setpriv"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let bins = Bins::new();
+    let s = open_scratch();
+    s.file("own/dest", "old");
+    chown_tree(&s.path("own"), NOBODY);
+    // Root's file, readable by all, in root's sticky directory.
+    f.file("sticky/f", "root's");
+    mode(&f.path("sticky"), 0o1777);
+    mode(&f.path("sticky/f"), 0o644);
+    // The user's own file, in root's directory it cannot write.
+    f.file("locked/g", "mine");
+    lchown(f.path("locked/g"), Some(NOBODY), Some(NOBODY)).unwrap();
+    mode(&f.path("locked"), 0o755);
+    for (src, why) in [
+        (f.path("sticky/f"), "Operation not permitted"),
+        (f.path("locked/g"), "Permission denied"),
+    ] {
+        let dest = s.path("own/dest");
+        let id = |p: &Path| fs::symlink_metadata(p).map(|m| (m.dev(), m.ino())).ok();
+        let (dest_id, src_before) = (id(&dest), fs::read(&src).unwrap());
+        let r = run_in(
+            s.dir.path(),
+            &bins.pmv(),
+            &[src.as_os_str(), "own/dest".as_ref()],
+            true,
+        );
+        assert_eq!(
+            (
+                r.code,
+                r.stderr.as_str(),
+                fs::read_to_string(&dest).ok().as_deref(),
+                id(&dest)
+            ),
+            (
+                1,
+                format!(
+                    "pmv: cannot move '{}' to 'own/dest': {why}\n",
+                    src.display()
+                )
+                .as_str(),
+                Some("old"),
+                dest_id
+            ),
+            "(exit, stderr, DEST content, DEST id)"
+        );
+        assert_eq!(fs::read(&src).ok(), Some(src_before));
+        for dir in [
+            s.dir.path(),
+            &s.path("own"),
+            &f.path("sticky"),
+            &f.path("locked"),
+        ] {
+            assert_eq!(staging(dir), Vec::<String>::new(), "in {dir:?}");
+        }
+    }
+}
+
+// ---- 7. the staging directory is private ---------------------------------------
+
+/// Watches D for `.pmv-*` entries not its own: reads what it can (into
+/// `loot`), tries to steal what is in a staging directory, and once pmv
+/// has held an entry for 20 ms replaces a staged file with its own, or
+/// moves a staging directory away and puts its own in its place with its
+/// own file under the final name (and keeps reading that file, should
+/// root write into it). Removes its plantings at the end.
+const PRY_INTO_STAGING: &str = r#"
+my ($dir, $final) = @ARGV;
+open(my $loot, '>>', "$ctl/loot") or die "loot: $!";
+{ my $old = select($loot); $| = 1; select($old); }
+my %last;
+sub grab {
+    my ($p) = @_;
+    open(my $f, '<', $p) or return 0;
+    local $/;
+    my $c = <$f>;
+    $c = "" unless defined $c;
+    return 1 if defined $last{$p} && $last{$p} eq $c;
+    $last{$p} = $c;
+    print $loot "$p: $c\n";
+    print $log "read $p\n";
+    return 1;
+}
+print $log "ready\n";
+my ($k, $iter) = (0, 0);
+my (%seen, %hit);
+until (done()) {
+    $iter++;
+    opendir(my $d, $dir) or last;
+    my @names = grep { /^\.pmv-/ } readdir($d);
+    closedir($d);
+    for my $name (@names) {
+        my $p = "$dir/$name";
+        my @st = lstat($p) or next;
+        my ($isdir, $isfile) = (-d _, -f _);
+        if ($st[4] == $<) {
+            # Its own planting: whatever root may have written into it.
+            grab("$p/$final") if $isdir;
+            next;
+        }
+        unless (defined $seen{$name}) {
+            $seen{$name} = $iter;
+            print $log "saw $name\n";
+        }
+        $k++;
+        if ($isfile) {
+            grab($p);
+        } elsif ($isdir && opendir(my $in, $p)) {
+            for my $e (grep { !/^\.\.?$/ } readdir($in)) {
+                grab("$p/$e");
+                rename("$p/$e", "$dir/stolen.$k.$e") and print $log "stole $name/$e\n";
+            }
+            closedir($in);
+        }
+        # Take the name only from an entry pmv has held for a while
+        # (20 ms and more): what is tested is what pmv does with a staging
+        # entry it has, not whether it can be stopped from making one.
+        next if $iter - $seen{$name} < 40 || $hit{$name}++;
+        if ($isfile) {
+            if (open(my $f, '>', "$dir/evil.$k")) {
+                print $f "EVIL\n";
+                close($f);
+                rename("$dir/evil.$k", $p) and print $log "replaced $name\n";
+            }
+        } elsif ($isdir && rename($p, "$dir/moved.$k")) {
+            print $log "moved $name\n";
+            if (mkdir($p, 0777) && open(my $f, '>', "$p/$final")) {
+                print $f "EVIL\n";
+                close($f);
+                print $log "planted $name/$final\n";
+            }
+        }
+    }
+    grab("$dir/$final");
+    nap(0.0005);
+}
+opendir(my $d, $dir) or exit 0;
+for my $name (grep { /^\.pmv-/ } readdir($d)) {
+    my $p = "$dir/$name";
+    my @st = lstat($p) or next;
+    next unless $st[4] == $<;
+    unlink("$p/$final");
+    rmdir($p) or unlink($p);
+}
+print $log "end\n";
+"#;
+
+/// Spec step 3: root moves a 0600 file holding a secret into a 0777 (not
+/// sticky) directory, with a default ACL for uid 65534 where the system has
+/// them, while uid 65534 tries to read, steal, move or replace whatever
+/// `.pmv-*` entry appears during a slowed chown/chmod/utimensat. It reads
+/// nothing, DEST is exactly SOURCE (root, 0600, no inherited ACL), and pmv
+/// leaves no staging of its own.
+#[test]
+#[serial]
+fn staging_in_a_world_writable_directory_is_private() {
+    if !ready("the staging-privacy race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    s.file("data", &format!("{SECRET}\n"));
+    mode(&s.path("data"), 0o600);
+    f.dir("D");
+    let d = f.path("D");
+    mode(&d, 0o777);
+    // A default ACL that would let the attacker in, where the system has
+    // them: pmv must remove what its staging directory inherits.
+    let acl = Command::new("setfacl")
+        .args(["-m", "u:65534:rwx", "-m", "d:u:65534:rwx"])
+        .arg(&d)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|st| st.success());
+    if !acl {
+        eprintln!("no POSIX ACLs on {}: testing without", d.display());
+    }
+    let mut attacker = Attacker::start(
+        PRY_INTO_STAGING,
+        f.dir.path(),
+        &[d.as_os_str(), "data".as_ref()],
+    );
+    let r = traced(
+        s.dir.path(),
+        "fchownat,fchown,fchmodat,fchmod,utimensat",
+        150_000,
+        &["data".as_ref(), d.as_os_str()],
+    );
+    let log = attacker.stop();
+    let loot = attacker.loot();
+    assert!(
+        !loot.contains(SECRET),
+        "the attacker read the secret: {loot}; attacker: {log}; pmv: {r:?}"
+    );
+    let dest = d.join("data");
+    assert_eq!(
+        fs::read_to_string(&dest).ok(),
+        Some(format!("{SECRET}\n")),
+        "DEST is not what was moved; pmv: {r:?}; attacker: {log}"
+    );
+    let m = fs::symlink_metadata(&dest).unwrap();
+    assert_eq!(
+        (m.mode() & 0o7777, m.uid(), m.gid()),
+        (0o600, 0, 0),
+        "DEST's mode and owner; pmv: {r:?}; attacker: {log}"
+    );
+    if acl {
+        assert_eq!(
+            util::get_xattr(&dest, "system.posix_acl_access"),
+            None,
+            "DEST kept an ACL inherited from D; pmv: {r:?}"
+        );
+    }
+    assert!(
+        log.contains("saw .pmv-"),
+        "the attacker never saw a staging entry: {log}; pmv: {r:?}"
+    );
+    assert_eq!(
+        root_staging(&d),
+        Vec::<String>::new(),
+        "staging left; pmv: {r:?}"
+    );
+    assert!(staging(s.dir.path()).is_empty(), "{r:?}");
+}
