@@ -1,6 +1,6 @@
 //! The `pln` program: GNU `ln`, whose replacement of an existing name
-//! (`-f`) is always atomic: the new link is made under an unpredictable
-//! name beside the old one, then renamed over it.
+//! (`-f`) is always atomic: the new link is made under its final name in a
+//! private directory beside the old one, then renamed over it.
 
 mod relative;
 
@@ -27,8 +27,8 @@ Usage: pln [OPTION]... [-T] TARGET LINK_NAME
   or:  pln [OPTION]... -t DIRECTORY TARGET...
 Create a link to TARGET with the name LINK_NAME, or links in DIRECTORY.
 With -f, an existing LINK_NAME is replaced atomically: the new link is made
-under a temporary name beside it and renamed over it, so LINK_NAME never
-goes missing.
+under its own name in a private directory (.pmv-XXXXXXXXXXXX) beside it and
+renamed over it, so LINK_NAME never goes missing.
 
 Mandatory arguments to long options are mandatory for short options too.
 ";
@@ -206,7 +206,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         }
         Err(Stop::Version) => {
             report::out(format_args!(
-                "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged beside it, then renamed over it)",
+                "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged in a private directory beside it, then renamed over it)",
                 env!("CARGO_PKG_VERSION"),
                 crate::BACKEND
             ));

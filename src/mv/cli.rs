@@ -192,7 +192,7 @@ pub const OPTIONS: &[Opt] = &[
         "sync",
         None,
         Some("sync"),
-        "[pmv] flush copied data and changed directories",
+        "[pmv] make the result durable: flush copied data, then each changed directory",
     ),
     crate::args::OPT_HELP,
     crate::args::OPT_VERSION,

@@ -23,7 +23,9 @@ Usage: pmv [OPTION]... [-T|-h] SOURCE DEST
   or:  pmv [OPTION]... -t DIRECTORY SOURCE...
 Rename SOURCE to DEST, or move SOURCE(s) to DIRECTORY.
 Every replacement of a name is a single rename(2): readers of DEST see the
-old file or the new one, never neither.
+old file or the new one, never neither. Across file systems SOURCE is copied
+into a private directory (.pmv-XXXXXXXXXXXX) beside DEST, renamed over DEST,
+then renamed away in one step and removed: atomic at both ends.
 
 Mandatory arguments to long options are mandatory for short options too.
 ";

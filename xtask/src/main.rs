@@ -44,7 +44,37 @@ fn main() -> ExitCode {
 struct Program {
     cmd: clap::Command,
     see_also: &'static str,
+    /// How names are staged and what a crash can leave (roff paragraphs).
+    staging: &'static str,
 }
+
+const PMV_STAGING: &str = "\
+A move within one file system is one \\fBrename\\fR(2). Across file systems, \\fBpmv\\fR first \
+makes a private directory \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR (mode 0700, created exclusively) \
+beside SOURCE, which also proves SOURCE can be renamed away afterwards; if it cannot \
+(a sticky directory, a mount point, no write permission), nothing is changed. It then \
+copies SOURCE into a second private directory beside DEST, under DEST's own name, with \
+data, holes, mode, owner, times, symlinks, special files, hard links, extended \
+attributes and ACLs, opening every entry without following symlinks and checking it \
+is what was listed. One rename moves the copy over DEST; one rename moves SOURCE into \
+its private directory, from which it is removed. Readers see DEST change in one step \
+and SOURCE vanish in one step.
+.PP
+An entry changed after it was copied is not removed: it stays in the private directory \
+beside SOURCE, which \\fBpmv\\fR names. After SIGKILL, a crash or a power cut, a \
+\\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR directory may be left beside DEST (holding the partial \
+copy under DEST's name) or beside SOURCE (empty, or holding what was not yet removed). \
+DEST itself is always the old entry or the whole new one. Once no \\fBpmv\\fR runs there, \
+such a directory is safe to delete: \\fBrm -rf DIR/.pmv-*\\fR.";
+
+const PLN_STAGING: &str = "\
+With \\fB-f\\fR, the new link is made under its final name inside a private directory \
+\\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR (mode 0700, created exclusively) beside LINK_NAME, then one \
+\\fBrename\\fR(2) moves it over LINK_NAME and the directory is removed: LINK_NAME is never \
+missing, and no other user can touch the link before it is in place. SIGINT, SIGTERM \
+and SIGHUP wait for the rename. After SIGKILL, a \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR directory \
+holding the new link under its final name may be left; once no \\fBpln\\fR runs there it \
+is safe to delete.";
 
 fn programs() -> Vec<Program> {
     // clap keeps a version as a `&'static str`; this process is short.
@@ -53,10 +83,12 @@ fn programs() -> Vec<Program> {
         Program {
             cmd: pmv::mv::cli::command().version(version),
             see_also: "pln(1), mv(1), rename(2), renameat2(2)",
+            staging: PMV_STAGING,
         },
         Program {
             cmd: pmv::ln::command().version(version),
             see_also: "pmv(1), ln(1), symlink(2), rename(2)",
+            staging: PLN_STAGING,
         },
     ]
 }
@@ -123,6 +155,8 @@ fn write_man(program: &Program, w: &mut dyn Write) -> io::Result<()> {
     man.render_synopsis_section(w)?;
     man.render_description_section(w)?;
     man.render_options_section(w)?;
+    writeln!(w, ".SH \"ATOMICITY AND LEFTOVERS\"")?;
+    writeln!(w, "{}", program.staging)?;
     writeln!(w, ".SH \"EXIT STATUS\"")?;
     writeln!(
         w,
