@@ -118,18 +118,17 @@ pub fn copy_data(
                 progress(n as u64)?;
             }
             Err(Errno::INTR) => {}
-            Err(Errno::NOSYS) => {
+            // No such call, or (since 5.19) not between these two file
+            // system types: a move copies between one pair, so ask no more.
+            Err(Errno::NOSYS | Errno::XDEV) => {
                 NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
                 break;
             }
-            Err(
-                Errno::XDEV
-                | Errno::INVAL
-                | Errno::OPNOTSUPP
-                | Errno::BADF
-                | Errno::PERM
-                | Errno::TXTBSY,
-            ) if !copied_any => break,
+            Err(Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY)
+                if !copied_any =>
+            {
+                break
+            }
             Err(e) => return Err(e.into()),
         }
     }
