@@ -243,6 +243,7 @@ elif [ -z "$tmpfs" ] && [ "$(id -u)" = 0 ]; then
 fi
 # Rows of the cross-filesystem table; a case that cannot run keeps a row
 # that says so.
+xdev_started=$SECONDS
 xdev_note=""
 xdev_notes=()
 rounds=${PMV_BENCH_XDEV_ROUNDS:-}
@@ -288,7 +289,7 @@ elif [ -n "$tmpfs" ] && other_fs "$tmpfs"; then
     # before. On the ext4 image the file system itself is made afresh: ext4
     # scans past recently deleted inodes when it allocates new ones, and
     # the 100,000-file case would not fit its inodes five times over. On
-    # the plain disk the last destination is set aside, not deleted.
+    # the plain disk the last destination tree is set aside, not deleted.
     prep() { # script dest source-commands...
         local script=$1 dest=$2
         shift 2
@@ -300,7 +301,7 @@ elif [ -n "$tmpfs" ] && other_fs "$tmpfs"; then
                 echo "mkdir $(q "$disk")"
             else
                 echo "mkdir -p $(q "$disk/old")"
-                echo "[ ! -e $(q "$dest") ] || mv $(q "$dest") \"\$(mktemp -d $(q "$disk/old/XXXXXX"))/\""
+                echo "if [ -d $(q "$dest") ]; then mv $(q "$dest") \"\$(mktemp -d $(q "$disk/old/XXXXXX"))/\"; else rm -f $(q "$dest"); fi"
             fi
             printf '%s\n' "$@" sync
         } >"$script"
@@ -444,6 +445,7 @@ elif [ -n "$tmpfs" ] && other_fs "$tmpfs"; then
 else
     xdev_note="not available: no tmpfs on another device (set PMV_BENCH_TMPFS, or run as root)"
 fi
+xdev_took=$((SECONDS - xdev_started))
 
 # --- report ----------------------------------------------------------------
 m=()
@@ -482,7 +484,7 @@ $row_empty
 $row_sync
 EOF
 echo
-echo "(destination: $disk_fs, made afresh before every run when root)"
+echo "(destination: $disk_fs$([ -z "$mounted_ext4" ] || echo ", made afresh before every run"); cross-filesystem moves took $xdev_took s)"
 [ -z "$xdev_note" ] || echo "($xdev_note)"
 for n in "${xdev_notes[@]}"; do echo "($n)"; done
 cat <<EOF

@@ -335,10 +335,11 @@ pub fn sync_fs(_fd: BorrowedFd<'_>) -> io::Result<&'static str> {
     Err(super::unsupported_system())
 }
 
-/// No portable way to find holes: the caller reads and looks for zeros.
+/// The next data region, where the system has `SEEK_DATA`; elsewhere the
+/// caller reads and looks for blocks of zeros.
 #[allow(dead_code)]
-pub fn next_data(_fd: BorrowedFd<'_>, _from: u64) -> io::Result<Option<(u64, u64)>> {
-    Err(super::unsupported_system())
+pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+    seek_data_hole(fd, from)
 }
 
 /// Copy file data: the generic backend has only `read`/`write`.

@@ -8,6 +8,9 @@
 //!
 //! Needs root (to change user and to mount): under CI (`CI=true`) every
 //! test must run; elsewhere, without root or a tool, it says so and skips.
+// These tests drive Linux tools (strace, bindfs, setpriv, bind mounts);
+// every other system runs the rest of the suite.
+#![cfg(any(target_os = "linux", target_os = "android"))]
 
 mod util;
 

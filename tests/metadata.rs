@@ -10,6 +10,9 @@
 //! run; elsewhere, without root, they say so and skip. The real tools are
 //! used to set and read metadata: `setfacl`, `getfacl`, `setfattr`,
 //! `getfattr`, `setcap`, `getcap`, `chattr`, `mkfs.ext4`, `losetup`.
+// These tests drive Linux tools (setfacl, setfattr, setcap, chattr, loop-mounted ext4);
+// every other system runs the rest of the suite.
+#![cfg(any(target_os = "linux", target_os = "android"))]
 
 mod util;
 
