@@ -44,6 +44,9 @@ for fs in "${filesystems[@]}"; do
 done
 
 export PMV_TEST_OTHER_FS="${PMV_TEST_OTHER_FS:-/dev/shm}"
+# Fewer rounds of the long reader and SIGKILL loops per file system; the
+# README's test command runs them in full.
+export PMV_TEST_QUICK="${PMV_TEST_QUICK:-1}"
 export CI="${CI:-true}"
 
 # Everything mounted is recorded here and undone on any exit.
