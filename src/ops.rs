@@ -1,8 +1,7 @@
 //! The atomic operations, for Rust callers and for the two programs.
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::OsStr;
 use std::io;
-use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use rustix::fs::CWD;
@@ -93,25 +92,26 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make the new entry for `to` with `make` (given a private staging
-/// directory's fd and `to`'s own name) inside a private directory beside
-/// `to`, then rename it over `to` and remove the directory. Nothing staged
-/// survives a failure, and SIGINT, SIGTERM and SIGHUP wait until the
-/// rename is done or undone.
+/// Make the new entry for `to` with `make` (given its path: `to`'s own
+/// name inside a private directory beside `to`), rename it over `to`, and
+/// remove the directory. Nothing staged survives a failure, and SIGINT,
+/// SIGTERM and SIGHUP wait until the rename is done or undone. Two system
+/// calls more than a bare link-then-rename: `mkdirat` and `unlinkat`.
 fn stage_then_replace(
     to: &Path,
-    make: impl FnOnce(BorrowedFd<'_>, &CStr) -> io::Result<()>,
+    make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let base = crate::stage::base(to);
-    let name = crate::stage::cstr(base)?;
-    let private = crate::stage::Private::create(CWD, crate::stage::parent(to))?;
-    make(private.fd(), &name)?;
-    let mech = platform::replace(private.fd(), Path::new(base), CWD, to)?;
-    // The entry is in place; an empty directory that cannot be removed
-    // is not worth failing for.
-    let _ = private.remove();
-    Ok(mech)
+    let private = crate::stage::create_path(crate::stage::parent(to))?;
+    let staged = private.join(crate::stage::base(to));
+    let result = make(&staged).and_then(|()| platform::replace(CWD, &staged, CWD, to));
+    if result.is_err() {
+        let _ = rustix::fs::unlinkat(CWD, &staged, rustix::fs::AtFlags::empty());
+    }
+    // The entry is in place (or gone); an empty directory that cannot be
+    // removed is not worth failing for.
+    let _ = rustix::fs::unlinkat(CWD, &private, rustix::fs::AtFlags::REMOVEDIR);
+    result
 }
 
 /// Point the symlink `link` at `target`, atomically: a reader of `link`
@@ -132,8 +132,8 @@ fn stage_then_replace(
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
-    stage_then_replace(link, |dir, name| {
-        rustix::fs::symlinkat(target, dir, name).map_err(Into::into)
+    stage_then_replace(link, |at| {
+        rustix::fs::symlinkat(target, CWD, at).map_err(Into::into)
     })
     .map(drop)
 }
@@ -156,9 +156,8 @@ pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn link_replacing(existing: &Path, new: &Path) -> io::Result<()> {
-    stage_then_replace(new, |dir, name| {
-        rustix::fs::linkat(CWD, existing, dir, name, rustix::fs::AtFlags::empty())
-            .map_err(Into::into)
+    stage_then_replace(new, |at| {
+        rustix::fs::linkat(CWD, existing, CWD, at, rustix::fs::AtFlags::empty()).map_err(Into::into)
     })
     .map(drop)
 }

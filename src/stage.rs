@@ -33,8 +33,9 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 /// Twelve random characters. `RandomState` is seeded from the system's
 /// random source once per process and differs for each call.
 fn random_name() -> String {
+    // Each RandomState differs (random keys per thread, then counted up).
     let mut h = RandomState::new().build_hasher();
-    h.write_u64(std::process::id().into());
+    h.write_u8(0);
     let mut bits =
         h.finish() as u128 | ((RandomState::new().build_hasher().finish() as u128) << 64);
     let mut name = String::from(PREFIX);
@@ -70,6 +71,27 @@ pub fn base(path: &Path) -> &OsStr {
 /// A C string for a name; a NUL byte cannot be in a file name.
 pub fn cstr(name: &OsStr) -> io::Result<CString> {
     CString::new(name.as_bytes()).map_err(|_| Errno::INVAL.into())
+}
+
+/// Create a private directory in `prefix` (relative to the current
+/// directory) and return its path: the light form for staging one link,
+/// where nothing is set on the entry after it is made. Whoever could swap
+/// this directory for another between two calls can write `prefix`, and so
+/// could replace the final name itself; a sticky directory keeps them from
+/// both.
+///
+/// # Errors
+/// Whatever `mkdirat` reports, or `EEXIST` if no free name was found.
+pub fn create_path(prefix: &Path) -> io::Result<std::path::PathBuf> {
+    for _ in 0..64 {
+        let path = prefix.join(random_name());
+        match rustix::fs::mkdirat(rustix::fs::CWD, &path, Mode::from_raw_mode(0o700)) {
+            Ok(()) => return Ok(path),
+            Err(Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Errno::EXIST.into())
 }
 
 /// A private staging directory; removed with its content when dropped,

@@ -71,7 +71,7 @@ const PLN_STAGING: &str = "\
 With \\fB-f\\fR, the new link is made under its final name inside a private directory \
 \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR (mode 0700, created exclusively) beside LINK_NAME, then one \
 \\fBrename\\fR(2) moves it over LINK_NAME and the directory is removed: LINK_NAME is never \
-missing, and no other user can touch the link before it is in place. SIGINT, SIGTERM \
+missing, and the new link never has a name other than its own. SIGINT, SIGTERM \
 and SIGHUP wait for the rename. After SIGKILL, a \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR directory \
 holding the new link under its final name may be left; once no \\fBpln\\fR runs there it \
 is safe to delete.";
