@@ -25,7 +25,7 @@ mod remove;
 mod walk;
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
+use std::ffi::{CString, OsStr};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -132,6 +132,45 @@ fn open_dir_path(path: &Path) -> io::Result<OwnedFd> {
     .map_err(Into::into)
 }
 
+/// One end of the move: its directory, opened once, and its name there.
+struct End<'p> {
+    dir: OwnedFd,
+    base: &'p OsStr,
+    name: CString,
+    /// The path as written, without trailing slashes.
+    shown: Vec<u8>,
+}
+
+impl<'p> End<'p> {
+    fn open(path: &'p Path) -> io::Result<End<'p>> {
+        let base = stage::base(path);
+        let mut shown = path.as_os_str().as_bytes().to_vec();
+        shown.truncate(shown.len() - trailing(&shown));
+        Ok(End {
+            dir: open_dir_path(stage::parent(path))?,
+            base,
+            name: stage::cstr(base)?,
+            shown,
+        })
+    }
+
+    fn base(&self) -> &Path {
+        Path::new(self.base)
+    }
+}
+
+/// What the copy leaves for the commit and the removal.
+struct Copied {
+    /// The top directory's copy and its source's `fstat`, for a tree.
+    top: Option<(OwnedFd, rustix::fs::Stat)>,
+    seen: copy::Seen,
+    /// Multiply-linked entries this move added to the links.
+    linked: Vec<Id>,
+    mechanism: &'static str,
+    /// The copy was flushed with one `syncfs`.
+    synced: bool,
+}
+
 impl Move<'_> {
     fn cannot(&self, e: impl Into<io::Error>) -> Failure {
         Failure::Failed(Error::io(
@@ -150,12 +189,10 @@ impl Move<'_> {
         report: &mut dyn FnMut(String),
     ) -> Result<Done, Failure> {
         let mut steps = Vec::new();
-        let s_name_os = stage::base(self.src);
-        let s_name = stage::cstr(s_name_os).map_err(|e| self.cannot(e))?;
-        let s_dir = open_dir_path(stage::parent(self.src))
-            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e))?;
-        let st = rustix::fs::statat(&s_dir, &s_name, AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e.into()))?;
+        let cannot_stat = |e| Error::io(format!("cannot stat {}", q(self.src)), e);
+        let src = End::open(self.src).map_err(cannot_stat)?;
+        let st = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| cannot_stat(e.into()))?;
         if id(&st) != self.expect {
             return Err(Error::msg(format!(
                 "{} was replaced while being copied; {} not moved",
@@ -164,22 +201,16 @@ impl Move<'_> {
             ))
             .into());
         }
-        let is_dir = kind(&st) == FileType::Directory;
-        let euid = rustix::process::geteuid();
-        let root = euid.is_root();
-
         // 1. SOURCE must be removable afterwards, or nothing happens.
-        self.check_removable(s_dir.as_fd(), &s_name, &st, root, euid.as_raw())?;
-        let hid = Private::create(s_dir.as_fd(), Path::new("")).map_err(|e| self.cannot(e))?;
+        self.check_removable(&src, &st)?;
+        let hid = Private::create(src.dir.as_fd(), Path::new("")).map_err(|e| self.cannot(e))?;
         let _ = hid.strip_acls();
         let t0 = rustix::fs::fstat(hid.fd())
             .map(|s| walk::ctime(&s))
             .map_err(|e| self.cannot(e))?;
-
-        let d_base = stage::base(self.dst);
-        let d_name = stage::cstr(d_base).map_err(|e| self.cannot(e))?;
-        let d_dir = open_dir_path(stage::parent(self.dst)).map_err(|e| self.cannot(e))?;
-        if is_dir && inside(d_dir.as_fd(), id(&st)).map_err(|e| self.cannot(e))? {
+        let dst = End::open(self.dst).map_err(|e| self.cannot(e))?;
+        let is_dir = kind(&st) == FileType::Directory;
+        if is_dir && inside(dst.dir.as_fd(), id(&st)).map_err(|e| self.cannot(e))? {
             return Err(Error::msg(format!(
                 "cannot copy a directory, {}, into itself, {}",
                 q(self.src),
@@ -188,278 +219,83 @@ impl Move<'_> {
             .into());
         }
 
-        // 2. The copy, in a private directory beside DEST.
-        let private = Private::create(d_dir.as_fd(), Path::new(""))
+        // 2. The copy, in a private directory beside DEST, under DEST's
+        // name; nothing made inside may inherit an ACL from DEST's
+        // directory.
+        let private = Private::create(dst.dir.as_fd(), Path::new(""))
             .map_err(|e| create_error(&st, self.dst, e))?;
-        // Nothing made inside may inherit an ACL from DEST's directory.
         let _ = private.strip_acls();
-        let mut dst_path = self.dst.as_os_str().as_bytes().to_vec();
-        let rel_start = dst_path.len() - trailing(&dst_path) - d_base.len();
-        dst_path.truncate(dst_path.len() - trailing(&dst_path));
-        let mut src_path = self.src.as_os_str().as_bytes().to_vec();
-        src_path.truncate(src_path.len() - trailing(&src_path));
-        let mut warn = |line: String| report(line);
-        let mut copier = copy::Copier {
-            verbose: self.settings.verbose,
-            sync_each: self.settings.sync && !platform::HAS_SYNCFS,
-            root,
-            euid: euid.as_raw(),
-            egid: rustix::process::getegid().as_raw(),
-            seen: copy::Seen {
-                t0,
-                recent: HashMap::new(),
-            },
-            links,
-            progress,
-            warn: &mut warn,
-            mechanism: "",
-            private: private.fd(),
-            paths: Paths {
-                src: src_path.clone(),
-                dst: dst_path.clone(),
-                rel_start,
-            },
-            linked: Vec::new(),
-            operand: src_path.clone(),
-            note: self.note.clone(),
-        };
-        let made = copier.copy_top(s_dir.as_fd(), &s_name, &st, private.fd(), &d_name);
-        let made = match made {
-            Ok(made) => made,
-            Err(e) => {
-                for k in copier.linked.drain(..) {
-                    copier.links.remove(&k);
-                }
-                return Err(e.into());
-            }
-        };
+        let copied = self.copy(&src, &st, &dst, &private, t0, links, progress, report);
+        let copied = copied?;
         steps.push(format!(
             "{} into a staging directory ({}/{})",
-            if copier.mechanism.is_empty() {
+            if copied.mechanism.is_empty() {
                 "copy"
             } else {
-                copier.mechanism
+                copied.mechanism
             },
             OsStr::from_bytes(private.name().to_bytes()).to_string_lossy(),
-            d_base.to_string_lossy()
+            dst.base.to_string_lossy()
         ));
-        // A directory this user may not write cannot be renamed into
-        // another directory: it gets its mode once it is in place.
-        let top_mode = made.as_ref().and_then(|(fd, s)| {
-            #[allow(clippy::unnecessary_cast)]
-            let mode = s.st_mode as u32 & 0o7777;
-            (!root && mode & 0o200 == 0)
-                .then(|| rustix::fs::fchmod(fd, Mode::from_raw_mode((mode | 0o200) as _)).ok())
-                .flatten()
-                .map(|()| mode)
-        });
-        if self.settings.sync && platform::HAS_SYNCFS {
-            let mech = platform::sync_fs(private.fd())
-                .map_err(|e| Error::io(format!("error writing {}", q(self.dst)), e))?;
-            steps.push(mech.to_string());
+        if copied.synced {
+            steps.push("syncfs".into());
         }
 
         // 3. The commit.
-        let from = Path::new(d_base);
-        let commit = if self.settings.no_replace {
-            match platform::rename_noreplace(private.fd(), from, d_dir.as_fd(), from) {
-                Err(e) if platform::is_unsupported(&e) && is_dir => {
-                    // A directory on a system without a no-replace rename.
-                    if self.settings.atomic {
-                        return Err(Error::msg(format!(
-                            "cannot move {} to {}: no atomic no-replace rename for a directory on this system (--atomic)",
-                            q(self.src),
-                            q(self.dst)
-                        ))
-                        .into());
-                    }
-                    if rustix::fs::statat(&d_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
-                        return Err(Failure::Exists);
-                    }
-                    steps.push("lstat check (racy)".into());
-                    platform::replace(private.fd(), from, d_dir.as_fd(), from)
-                }
-                other => other,
-            }
-        } else {
-            platform::replace(private.fd(), from, d_dir.as_fd(), from)
-        };
-        match commit {
-            Ok(mech) => steps.push(mech.to_string()),
-            Err(e)
-                if e.raw_os_error() == Some(Errno::EXIST.raw_os_error())
-                    && self.settings.no_replace =>
-            {
-                for k in copier.linked.drain(..) {
-                    copier.links.remove(&k);
-                }
-                return Err(Failure::Exists);
-            }
-            Err(e) => {
-                for k in copier.linked.drain(..) {
-                    copier.links.remove(&k);
-                }
-                return Err(Failure::Rename(e));
+        let commit = self.commit(&dst, &private, &copied, is_dir, &mut steps);
+        if commit.is_err() {
+            for k in &copied.linked {
+                links.remove(k);
             }
         }
-        let linked = std::mem::take(&mut copier.linked);
-        let mut seen = std::mem::take(&mut copier.seen);
-        drop(copier);
+        commit?;
         let _ = private.remove();
-        let dst_prefix = {
-            let mut p = dst_path.clone();
-            p.truncate(rel_start);
-            p
-        };
-        for k in linked {
-            if let Some(LinkTo::Staged(rel, made)) = links.remove(&k) {
-                let mut p = dst_prefix.clone();
+        for k in &copied.linked {
+            if let Some(LinkTo::Staged(rel, made)) = links.remove(k) {
+                let mut p = dst.shown[..dst.shown.len() - dst.base.len()].to_vec();
                 p.extend_from_slice(&rel);
                 links.insert(
-                    k,
+                    *k,
                     LinkTo::Committed(PathBuf::from(OsStr::from_bytes(&p)), made),
                 );
             }
         }
-        if let (Some((fd, _)), Some(mode)) = (&made, top_mode) {
-            let _ = rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _));
-        }
         if self.settings.sync {
-            let _ = platform::sync_dir(d_dir.as_fd());
+            let _ = platform::sync_dir(dst.dir.as_fd());
         }
 
-        // 4. SOURCE leaves its name in one step, if it is still what was
-        // copied.
+        // 4. and 5. SOURCE leaves its name in one step, then goes.
+        let mut seen = copied.seen;
         let mut remover = remove::Remover {
             verbose: self.settings.verbose,
             seen: Some(&mut seen),
-            path: src_path.clone(),
+            path: src.shown.clone(),
             report,
         };
-        let now = rustix::fs::statat(&s_dir, &s_name, AtFlags::SYMLINK_NOFOLLOW);
-        let same = now.as_ref().is_ok_and(|n| {
-            id(n) == id(&st)
-                && (is_dir || remove::Remover::unchanged(remover.seen.as_deref().unwrap(), n))
-        });
-        if !same {
-            let line = remover.changed_line();
-            (remover.report)(line);
-            let _ = hid.remove();
-            return Ok(Done {
-                steps,
-                clean: false,
-            });
-        }
-        let name = Path::new(s_name_os);
-        if let Err(e) = platform::replace(s_dir.as_fd(), name, hid.fd(), name) {
-            (remover.report)(format!(
-                "cannot remove {}: {}",
-                q(self.src),
-                crate::report::strerror(&e)
-            ));
-            let _ = hid.remove();
-            return Ok(Done {
-                steps,
-                clean: false,
-            });
-        }
-        let hidden = rustix::fs::statat(hid.fd(), &s_name, AtFlags::SYMLINK_NOFOLLOW);
-        if !hidden.as_ref().is_ok_and(|h| id(h) == id(&st)) {
-            // Someone put another file there in between: give it back.
-            let _ = platform::rename_noreplace(hid.fd(), name, s_dir.as_fd(), name);
-            let line = remover.changed_line();
-            (remover.report)(line);
-            let _ = hid.remove();
-            return Ok(Done {
-                steps,
-                clean: false,
-            });
-        }
-        if self.settings.sync {
-            let _ = platform::sync_dir(s_dir.as_fd());
-        }
-        steps.push("renameat of SOURCE into a private directory".into());
-
-        // 5. Removal from the private directory.
-        let hidden = hidden.map_err(|e| self.cannot(e))?;
-        let kept = if is_dir {
-            match walk::open_dir(hid.fd(), &s_name)
-                .map_err(io::Error::from)
-                .and_then(|fd| Level::new(fd, hidden, None, s_name.clone()))
-            {
-                Ok(level) => {
-                    let kept = remover.tree(level);
-                    if kept == 0 {
-                        match rustix::fs::unlinkat(hid.fd(), &s_name, AtFlags::REMOVEDIR) {
-                            Ok(()) => {
-                                if self.settings.verbose {
-                                    crate::report::out(format_args!(
-                                        "removed directory {}",
-                                        q(self.src)
-                                    ));
-                                }
-                                0
-                            }
-                            Err(e) => {
-                                (remover.report)(format!(
-                                    "cannot remove {}: {}",
-                                    q(self.src),
-                                    crate::report::strerror(&e.into())
-                                ));
-                                1
-                            }
-                        }
-                    } else {
-                        kept
-                    }
-                }
-                Err(e) => {
-                    (remover.report)(format!(
-                        "cannot remove {}: {}",
-                        q(self.src),
-                        crate::report::strerror(&e)
-                    ));
-                    1
-                }
-            }
-        } else {
-            // Checked just before it left its name (the rename itself
-            // moved its ctime).
-            match rustix::fs::unlinkat(hid.fd(), &s_name, AtFlags::empty()) {
-                Ok(()) => {
-                    if self.settings.verbose {
-                        crate::report::out(format_args!("removed {}", q(self.src)));
-                    }
-                    0
-                }
-                Err(e) => {
-                    (remover.report)(format!(
-                        "cannot remove {}: {}",
-                        q(self.src),
-                        crate::report::strerror(&e.into())
-                    ));
-                    1
-                }
-            }
+        let clean = match self.hide(&src, &st, &hid, &mut remover) {
+            Some(hidden) => self.remove(&src, &hidden, &hid, &mut remover),
+            None => false,
         };
-        if kept > 0 {
-            let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
-            if !left.ends_with(b"/") {
-                left.push(b'/');
+        if !clean {
+            if rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
+                if !left.ends_with(b"/") {
+                    left.push(b'/');
+                }
+                left.extend_from_slice(hid.name().to_bytes());
+                (remover.report)(format!(
+                    "what remains of {} is in {}",
+                    q(self.src),
+                    q(OsStr::from_bytes(&left))
+                ));
+                hid.keep();
+            } else {
+                let _ = hid.remove();
             }
-            left.extend_from_slice(hid.name().to_bytes());
-            (remover.report)(format!(
-                "what remains of {} is in {}",
-                q(self.src),
-                q(OsStr::from_bytes(&left))
-            ));
-            hid.keep();
-            return Ok(Done {
-                steps,
-                clean: false,
-            });
+            return Ok(Done { steps, clean });
         }
         let _ = hid.remove();
+        steps.push("renameat of SOURCE into a private directory".into());
         steps.push(
             if is_dir {
                 "source tree removed"
@@ -468,47 +304,244 @@ impl Move<'_> {
             }
             .into(),
         );
-        Ok(Done { steps, clean: true })
+        Ok(Done { steps, clean })
+    }
+
+    /// Copy SOURCE into `private` under DEST's name.
+    #[allow(clippy::too_many_arguments)]
+    fn copy(
+        &self,
+        src: &End<'_>,
+        st: &rustix::fs::Stat,
+        dst: &End<'_>,
+        private: &Private<'_>,
+        t0: (i64, i64),
+        links: &mut Links,
+        progress: &mut dyn FnMut(u64) -> io::Result<()>,
+        report: &mut dyn FnMut(String),
+    ) -> Result<Copied, Failure> {
+        let euid = rustix::process::geteuid();
+        let mut copier = copy::Copier {
+            verbose: self.settings.verbose,
+            sync_each: self.settings.sync && !platform::HAS_SYNCFS,
+            root: euid.is_root(),
+            euid: euid.as_raw(),
+            egid: rustix::process::getegid().as_raw(),
+            seen: copy::Seen {
+                t0,
+                recent: HashMap::new(),
+            },
+            links,
+            progress,
+            warn: report,
+            mechanism: "",
+            private: private.fd(),
+            paths: Paths {
+                src: src.shown.clone(),
+                dst: dst.shown.clone(),
+                rel_start: dst.shown.len() - dst.base.len(),
+            },
+            linked: Vec::new(),
+            operand: src.shown.clone(),
+            note: self.note.clone(),
+        };
+        let made = copier.copy_top(src.dir.as_fd(), &src.name, st, private.fd(), &dst.name);
+        if made.is_err() {
+            for k in copier.linked.drain(..) {
+                copier.links.remove(&k);
+            }
+        }
+        let mut top = made?;
+        // A directory this user may not write cannot be renamed into
+        // another directory: it gets that mode once it is in place.
+        if let Some((fd, s)) = &mut top {
+            #[allow(clippy::unnecessary_cast)]
+            let mode = s.st_mode as u32 & 0o7777;
+            if !copier.root && mode & 0o200 == 0 {
+                let _ = rustix::fs::fchmod(&*fd, Mode::from_raw_mode((mode | 0o200) as _));
+            } else {
+                top = None;
+            }
+        }
+        let mut synced = false;
+        if self.settings.sync && platform::HAS_SYNCFS {
+            platform::sync_fs(private.fd())
+                .map_err(|e| Error::io(format!("error writing {}", q(self.dst)), e))?;
+            synced = true;
+        }
+        Ok(Copied {
+            top,
+            seen: std::mem::take(&mut copier.seen),
+            linked: std::mem::take(&mut copier.linked),
+            mechanism: copier.mechanism,
+            synced,
+        })
+    }
+
+    /// Rename the copy over DEST (never over an existing one with `-n`).
+    fn commit(
+        &self,
+        dst: &End<'_>,
+        private: &Private<'_>,
+        copied: &Copied,
+        is_dir: bool,
+        steps: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let (from, to) = (private.fd(), dst.dir.as_fd());
+        let name = dst.base();
+        let result = if !self.settings.no_replace {
+            platform::replace(from, name, to, name)
+        } else {
+            match platform::rename_noreplace(from, name, to, name) {
+                // A directory on a system without a no-replace rename.
+                Err(e) if platform::is_unsupported(&e) && is_dir => {
+                    if self.settings.atomic {
+                        return Err(Error::msg(format!(
+                            "cannot move {} to {}: no atomic no-replace rename for a directory on this system (--atomic)",
+                            q(self.src),
+                            q(self.dst)
+                        ))
+                        .into());
+                    }
+                    if rustix::fs::statat(to, name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                        return Err(Failure::Exists);
+                    }
+                    steps.push("lstat check (racy)".into());
+                    platform::replace(from, name, to, name)
+                }
+                other => other,
+            }
+        };
+        match result {
+            Ok(mech) => steps.push(mech.to_string()),
+            Err(e)
+                if e.raw_os_error() == Some(Errno::EXIST.raw_os_error())
+                    && self.settings.no_replace =>
+            {
+                return Err(Failure::Exists)
+            }
+            Err(e) => return Err(Failure::Rename(e)),
+        }
+        if let Some((fd, s)) = &copied.top {
+            #[allow(clippy::unnecessary_cast)]
+            let _ = rustix::fs::fchmod(fd, Mode::from_raw_mode((s.st_mode as u32 & 0o7777) as _));
+        }
+        Ok(())
+    }
+
+    /// Rename SOURCE into its private directory, if it is still what was
+    /// copied; returns its `lstat` there.
+    fn hide(
+        &self,
+        src: &End<'_>,
+        st: &rustix::fs::Stat,
+        hid: &Private<'_>,
+        remover: &mut remove::Remover<'_>,
+    ) -> Option<rustix::fs::Stat> {
+        let is_dir = kind(st) == FileType::Directory;
+        let now = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW);
+        let seen = remover.seen.as_deref().expect("a removal after a copy");
+        let same = now
+            .as_ref()
+            .is_ok_and(|n| id(n) == id(st) && (is_dir || remove::Remover::unchanged(seen, n)));
+        if !same {
+            let line = remover.changed_line();
+            (remover.report)(line);
+            return None;
+        }
+        let name = src.base();
+        if let Err(e) = platform::replace(src.dir.as_fd(), name, hid.fd(), name) {
+            remover.cannot_remove(&e);
+            return None;
+        }
+        let hidden = rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW);
+        match hidden {
+            Ok(h) if id(&h) == id(st) => {
+                if self.settings.sync {
+                    let _ = platform::sync_dir(src.dir.as_fd());
+                }
+                Some(h)
+            }
+            _ => {
+                // Someone put another file there in between: give it back.
+                let _ = platform::rename_noreplace(hid.fd(), name, src.dir.as_fd(), name);
+                let line = remover.changed_line();
+                (remover.report)(line);
+                None
+            }
+        }
+    }
+
+    /// Remove SOURCE from its private directory; whether all of it went.
+    fn remove(
+        &self,
+        src: &End<'_>,
+        hidden: &rustix::fs::Stat,
+        hid: &Private<'_>,
+        remover: &mut remove::Remover<'_>,
+    ) -> bool {
+        if kind(hidden) == FileType::Directory {
+            let level = walk::open_dir(hid.fd(), &src.name)
+                .map_err(io::Error::from)
+                .and_then(|fd| Level::new(fd, *hidden, None, src.name.clone()));
+            match level.map(|level| remover.tree(level)) {
+                Ok(0) => {}
+                Ok(_) => return false,
+                Err(e) => {
+                    remover.cannot_remove(&e);
+                    return false;
+                }
+            }
+        }
+        // The file was checked just before it left its name (the rename
+        // itself moved its ctime).
+        let flags = if kind(hidden) == FileType::Directory {
+            AtFlags::REMOVEDIR
+        } else {
+            AtFlags::empty()
+        };
+        match rustix::fs::unlinkat(hid.fd(), &src.name, flags) {
+            Ok(()) => {
+                if self.settings.verbose {
+                    let what = if flags.is_empty() {
+                        "removed"
+                    } else {
+                        "removed directory"
+                    };
+                    crate::report::out(format_args!("{what} {}", q(self.src)));
+                }
+                true
+            }
+            Err(e) => {
+                remover.cannot_remove(&e.into());
+                false
+            }
+        }
     }
 
     /// Fail now if SOURCE could not be renamed away once DEST is in place.
-    fn check_removable(
-        &self,
-        s_dir: BorrowedFd<'_>,
-        s_name: &std::ffi::CStr,
-        st: &rustix::fs::Stat,
-        root: bool,
-        euid: u32,
-    ) -> Result<(), Failure> {
-        let parent = rustix::fs::fstat(s_dir).map_err(|e| self.cannot(e))?;
-        if kind(st) == FileType::Directory && id(st).0 != id(&parent).0 {
+    fn check_removable(&self, src: &End<'_>, st: &rustix::fs::Stat) -> Result<(), Failure> {
+        let euid = rustix::process::geteuid();
+        let parent = rustix::fs::fstat(&src.dir).map_err(|e| self.cannot(e))?;
+        let is_dir = kind(st) == FileType::Directory;
+        if is_dir && id(st).0 != id(&parent).0 {
             return Err(self.cannot(Errno::BUSY)); // a mount point
         }
         #[allow(clippy::unnecessary_cast)]
         let sticky = parent.st_mode as u32 & 0o1000 != 0;
-        if sticky && !root && euid != parent.st_uid && euid != st.st_uid {
+        let mine = |uid: u32| euid.as_raw() == uid;
+        if sticky && !euid.is_root() && !mine(parent.st_uid) && !mine(st.st_uid) {
             return Err(self.cannot(Errno::PERM));
         }
-        if kind(st) == FileType::Directory && !root {
+        if is_dir && !euid.is_root() {
             // Renaming a directory into another one rewrites its `..`.
+            // (Real IDs are the effective ones: pmv is not set-ID.)
             rustix::fs::accessat(
-                s_dir,
-                s_name,
+                &src.dir,
+                &src.name,
                 rustix::fs::Access::WRITE_OK,
-                AtFlags::SYMLINK_NOFOLLOW,
+                AtFlags::empty(),
             )
-            .or_else(|e| {
-                if e == Errno::INVAL {
-                    rustix::fs::accessat(
-                        s_dir,
-                        s_name,
-                        rustix::fs::Access::WRITE_OK,
-                        AtFlags::empty(),
-                    )
-                } else {
-                    Err(e)
-                }
-            })
             .map_err(|e| self.cannot(e))?;
         }
         Ok(())

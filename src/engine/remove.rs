@@ -51,6 +51,12 @@ impl Remover<'_> {
         }
     }
 
+    /// Report that the entry at hand could not be removed.
+    pub fn cannot_remove(&mut self, e: &std::io::Error) {
+        let line = format!("cannot remove {}: {}", self.shown(), strerror(e));
+        self.say(line);
+    }
+
     /// `'SRC/x': changed after it was copied`.
     pub fn changed_line(&self) -> String {
         format!("not removing {}: changed after it was copied", self.shown())

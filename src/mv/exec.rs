@@ -627,16 +627,7 @@ impl Backup {
 
 /// The last component of `path` without trailing slashes, as bytes.
 fn base_name(path: &Path) -> &[u8] {
-    let b = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
-    let mut end = b.len();
-    while end > 1 && b[end - 1] == b'/' {
-        end -= 1;
-    }
-    let start = b[..end]
-        .iter()
-        .rposition(|&c| c == b'/')
-        .map_or(0, |i| i + 1);
-    &b[start..end]
+    std::os::unix::ffi::OsStrExt::as_bytes(crate::stage::base(path))
 }
 
 fn refusal(r: Refusal, src: &Path, dst: &Path) -> Error {
