@@ -445,26 +445,7 @@ impl Copier<'_> {
         st: &Stat,
         symlink: bool,
     ) -> Result<(), Error> {
-        let (uid, gid) = (
-            rustix::process::Uid::from_raw(st.st_uid),
-            rustix::process::Gid::from_raw(st.st_gid),
-        );
-        let chown = |u: Option<rustix::process::Uid>, g: Option<rustix::process::Gid>| match dst {
-            Node::Fd(fd) => rustix::fs::fchown(fd, u, g),
-            Node::At(dir, name) => rustix::fs::chownat(dir, name, u, g, AtFlags::SYMLINK_NOFOLLOW),
-        };
-        let mut owned = true;
-        if self.root || st.st_uid != self.euid || st.st_gid != self.egid {
-            owned = chown(Some(uid), Some(gid)).is_ok();
-            if !owned {
-                let _ = chown(None, Some(gid));
-            }
-        }
-        #[allow(clippy::unnecessary_cast)]
-        let mut mode = st.st_mode as u32 & 0o7777;
-        if !owned || !(self.root || self.euid == st.st_uid) {
-            mode &= !0o6000;
-        }
+        let mode = self.owner(dst, st);
         if !symlink {
             let r = match dst {
                 Node::Fd(fd) => rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _)),
@@ -480,6 +461,52 @@ impl Copier<'_> {
                 )
             })?;
         }
+        self.xattrs(src, dst);
+        let t = times(st);
+        let r = match dst {
+            Node::Fd(fd) => rustix::fs::futimens(fd, &t),
+            Node::At(dir, name) => rustix::fs::utimensat(dir, name, &t, AtFlags::SYMLINK_NOFOLLOW),
+        };
+        // Not every system can set a symlink's times; GNU ignores that too.
+        if !symlink {
+            r.map_err(|e| {
+                Error::io(
+                    format!("preserving times for {}", self.shown_dst()),
+                    e.into(),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Give `dst` the owner and group of `st` where permitted; returns the
+    /// mode to set.
+    fn owner(&self, dst: Node<'_>, st: &Stat) -> u32 {
+        use rustix::process::{Gid, Uid};
+        let chown = |u: Option<Uid>, g: Option<Gid>| match dst {
+            Node::Fd(fd) => rustix::fs::fchown(fd, u, g),
+            Node::At(dir, name) => rustix::fs::chownat(dir, name, u, g, AtFlags::SYMLINK_NOFOLLOW),
+        };
+        let mut owned = true;
+        if self.root || st.st_uid != self.euid || st.st_gid != self.egid {
+            let (uid, gid) = (Uid::from_raw(st.st_uid), Gid::from_raw(st.st_gid));
+            owned = chown(Some(uid), Some(gid)).is_ok();
+            if !owned {
+                let _ = chown(None, Some(gid));
+            }
+        }
+        #[allow(clippy::unnecessary_cast)]
+        let mode = st.st_mode as u32 & 0o7777;
+        if !owned || !(self.root || self.euid == st.st_uid) {
+            mode & !0o6000
+        } else {
+            mode
+        }
+    }
+
+    /// Every extended attribute and ACL, each on its own; one refused is
+    /// a warning, as in GNU mv.
+    fn xattrs(&mut self, src: Node<'_>, dst: Node<'_>) {
         let shown = self.shown_dst();
         let warn = &mut *self.warn;
         let copied = platform::copy_xattrs(src, dst, &mut |attr, e| {
@@ -498,21 +525,6 @@ impl Copier<'_> {
             );
             (self.warn)(line);
         }
-        let t = times(st);
-        let r = match dst {
-            Node::Fd(fd) => rustix::fs::futimens(fd, &t),
-            Node::At(dir, name) => rustix::fs::utimensat(dir, name, &t, AtFlags::SYMLINK_NOFOLLOW),
-        };
-        // Not every system can set a symlink's times; GNU ignores that too.
-        if !symlink {
-            r.map_err(|e| {
-                Error::io(
-                    format!("preserving times for {}", self.shown_dst()),
-                    e.into(),
-                )
-            })?;
-        }
-        Ok(())
     }
 }
 

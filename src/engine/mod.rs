@@ -171,6 +171,26 @@ struct Copied {
     synced: bool,
 }
 
+impl Copied {
+    /// The copy's steps, for `--debug`.
+    fn describe(&self, private: &Private<'_>, dst: &End<'_>) -> Vec<String> {
+        let mech = if self.mechanism.is_empty() {
+            "copy"
+        } else {
+            self.mechanism
+        };
+        let mut steps = vec![format!(
+            "{mech} into a staging directory ({}/{})",
+            OsStr::from_bytes(private.name().to_bytes()).to_string_lossy(),
+            dst.base.to_string_lossy()
+        )];
+        if self.synced {
+            steps.push("syncfs".into());
+        }
+        steps
+    }
+}
+
 impl Move<'_> {
     fn cannot(&self, e: impl Into<io::Error>) -> Failure {
         Failure::Failed(Error::io(
@@ -189,18 +209,9 @@ impl Move<'_> {
         report: &mut dyn FnMut(String),
     ) -> Result<Done, Failure> {
         let mut steps = Vec::new();
-        let cannot_stat = |e| Error::io(format!("cannot stat {}", q(self.src)), e);
-        let src = End::open(self.src).map_err(cannot_stat)?;
-        let st = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(|e| cannot_stat(e.into()))?;
-        if id(&st) != self.expect {
-            return Err(Error::msg(format!(
-                "{} was replaced while being copied; {} not moved",
-                q(self.src),
-                q(self.src)
-            ))
-            .into());
-        }
+        let src = End::open(self.src)
+            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e))?;
+        let st = self.source_stat(&src)?;
         // 1. SOURCE must be removable afterwards, or nothing happens.
         self.check_removable(&src, &st)?;
         let hid = Private::create(src.dir.as_fd(), Path::new("")).map_err(|e| self.cannot(e))?;
@@ -209,15 +220,7 @@ impl Move<'_> {
             .map(|s| walk::ctime(&s))
             .map_err(|e| self.cannot(e))?;
         let dst = End::open(self.dst).map_err(|e| self.cannot(e))?;
-        let is_dir = kind(&st) == FileType::Directory;
-        if is_dir && inside(dst.dir.as_fd(), id(&st)).map_err(|e| self.cannot(e))? {
-            return Err(Error::msg(format!(
-                "cannot copy a directory, {}, into itself, {}",
-                q(self.src),
-                q(self.dst)
-            ))
-            .into());
-        }
+        self.refuse_into_itself(&dst, &st)?;
 
         // 2. The copy, in a private directory beside DEST, under DEST's
         // name; nothing made inside may inherit an ACL from DEST's
@@ -225,41 +228,15 @@ impl Move<'_> {
         let private = Private::create(dst.dir.as_fd(), Path::new(""))
             .map_err(|e| create_error(&st, self.dst, e))?;
         let _ = private.strip_acls();
-        let copied = self.copy(&src, &st, &dst, &private, t0, links, progress, report);
-        let copied = copied?;
-        steps.push(format!(
-            "{} into a staging directory ({}/{})",
-            if copied.mechanism.is_empty() {
-                "copy"
-            } else {
-                copied.mechanism
-            },
-            OsStr::from_bytes(private.name().to_bytes()).to_string_lossy(),
-            dst.base.to_string_lossy()
-        ));
-        if copied.synced {
-            steps.push("syncfs".into());
-        }
+        let copied = self.copy(&src, &st, &dst, &private, t0, links, progress, report)?;
+        steps.extend(copied.describe(&private, &dst));
 
         // 3. The commit.
+        let is_dir = kind(&st) == FileType::Directory;
         let commit = self.commit(&dst, &private, &copied, is_dir, &mut steps);
-        if commit.is_err() {
-            for k in &copied.linked {
-                links.remove(k);
-            }
-        }
+        relink(links, &copied.linked, commit.is_ok().then_some(&dst));
         commit?;
         let _ = private.remove();
-        for k in &copied.linked {
-            if let Some(LinkTo::Staged(rel, made)) = links.remove(k) {
-                let mut p = dst.shown[..dst.shown.len() - dst.base.len()].to_vec();
-                p.extend_from_slice(&rel);
-                links.insert(
-                    *k,
-                    LinkTo::Committed(PathBuf::from(OsStr::from_bytes(&p)), made),
-                );
-            }
-        }
         if self.settings.sync {
             let _ = platform::sync_dir(dst.dir.as_fd());
         }
@@ -276,35 +253,71 @@ impl Move<'_> {
             Some(hidden) => self.remove(&src, &hidden, &hid, &mut remover),
             None => false,
         };
-        if !clean {
-            if rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
-                let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
-                if !left.ends_with(b"/") {
-                    left.push(b'/');
+        if clean {
+            let _ = hid.remove();
+            steps.push("renameat of SOURCE into a private directory".into());
+            steps.push(
+                if is_dir {
+                    "source tree removed"
+                } else {
+                    "unlink source"
                 }
-                left.extend_from_slice(hid.name().to_bytes());
-                (remover.report)(format!(
-                    "what remains of {} is in {}",
-                    q(self.src),
-                    q(OsStr::from_bytes(&left))
-                ));
-                hid.keep();
-            } else {
-                let _ = hid.remove();
-            }
-            return Ok(Done { steps, clean });
+                .into(),
+            );
+        } else {
+            self.leave_remains(&src, hid, &mut remover);
         }
-        let _ = hid.remove();
-        steps.push("renameat of SOURCE into a private directory".into());
-        steps.push(
-            if is_dir {
-                "source tree removed"
-            } else {
-                "unlink source"
-            }
-            .into(),
-        );
         Ok(Done { steps, clean })
+    }
+
+    /// SOURCE's `lstat`, which must be the file the move was decided on.
+    fn source_stat(&self, src: &End<'_>) -> Result<rustix::fs::Stat, Failure> {
+        let st = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e.into()))?;
+        if id(&st) != self.expect {
+            return Err(Error::msg(format!(
+                "{} was replaced while being copied; {} not moved",
+                q(self.src),
+                q(self.src)
+            ))
+            .into());
+        }
+        Ok(st)
+    }
+
+    /// A directory must not be copied into itself (also through a bind
+    /// mount or another view of the same tree).
+    fn refuse_into_itself(&self, dst: &End<'_>, st: &rustix::fs::Stat) -> Result<(), Failure> {
+        let is_dir = kind(st) == FileType::Directory;
+        if is_dir && inside(dst.dir.as_fd(), id(st)).map_err(|e| self.cannot(e))? {
+            return Err(Error::msg(format!(
+                "cannot copy a directory, {}, into itself, {}",
+                q(self.src),
+                q(self.dst)
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Keep the private directory beside SOURCE if anything of SOURCE is
+    /// in it, and say where; else remove it.
+    fn leave_remains(&self, src: &End<'_>, hid: Private<'_>, remover: &mut remove::Remover<'_>) {
+        if rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+            let _ = hid.remove();
+            return;
+        }
+        let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
+        if !left.ends_with(b"/") {
+            left.push(b'/');
+        }
+        left.extend_from_slice(hid.name().to_bytes());
+        (remover.report)(format!(
+            "what remains of {} is in {}",
+            q(self.src),
+            q(OsStr::from_bytes(&left))
+        ));
+        hid.keep();
     }
 
     /// Copy SOURCE into `private` under DEST's name.
@@ -545,6 +558,26 @@ impl Move<'_> {
             .map_err(|e| self.cannot(e))?;
         }
         Ok(())
+    }
+}
+
+/// After the commit (`dst` given), the staged copies of multiply-linked
+/// files this move added are where DEST now is; after a failure they are
+/// gone.
+fn relink(links: &mut Links, linked: &[Id], dst: Option<&End<'_>>) {
+    for k in linked {
+        match (links.remove(k), dst) {
+            (Some(LinkTo::Staged(rel, made)), Some(dst)) => {
+                let mut p = dst.shown[..dst.shown.len() - dst.base.len()].to_vec();
+                p.extend_from_slice(&rel);
+                let path = PathBuf::from(OsStr::from_bytes(&p));
+                links.insert(*k, LinkTo::Committed(path, made));
+            }
+            (Some(other), Some(_)) => {
+                links.insert(*k, other);
+            }
+            _ => {}
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! it. Removal goes on past what it cannot remove, as `rm -r` does, and
 //! leaves what changed after it was copied.
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::{CStr, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
@@ -118,117 +118,140 @@ impl Remover<'_> {
             return 1;
         }
         loop {
-            let Some(next) = stack.next() else {
-                let level = match stack.pop() {
-                    Ok(level) => level,
-                    Err(_) => {
-                        let line = format!(
-                            "cannot remove {}: {}",
-                            self.shown(),
-                            "directory moved while being removed"
-                        );
-                        self.say(line);
-                        return 1;
-                    }
-                };
-                if stack.is_empty() {
-                    return level.kept;
-                }
-                let parent = stack.top();
-                if level.kept > 0 {
-                    parent.kept += 1;
-                } else {
-                    match rustix::fs::unlinkat(parent.src(), &level.name, AtFlags::REMOVEDIR) {
-                        Ok(()) | Err(Errno::NOENT) => {
-                            if self.verbose {
-                                crate::report::out(format_args!(
-                                    "removed directory {}",
-                                    self.shown()
-                                ));
-                            }
-                        }
-                        // Entries removed while the directory was read can
-                        // be missed by the reading: read it once more.
-                        Err(Errno::NOTEMPTY | Errno::EXIST) if !level.rescanned => {
-                            if let Some(mut again) = reopen(parent.src(), &level) {
-                                again.rescanned = true;
-                                again.lens = level.lens;
-                                if stack.push(again).is_ok() {
-                                    continue;
-                                }
-                            }
-                            stack.top().kept += 1;
-                        }
-                        Err(e) => {
-                            parent.kept += 1;
-                            let line =
-                                format!("cannot remove {}: {}", self.shown(), strerror(&e.into()));
-                            self.say(line);
-                        }
+            match stack.next() {
+                None => {
+                    if let Some(kept) = self.leave(&mut stack) {
+                        return kept;
                     }
                 }
-                self.path.truncate(level.lens.0);
-                continue;
-            };
-            let name = match next {
-                Ok(name) => name,
-                Err(e) => {
-                    let line = format!("cannot remove {}: {}", self.shown(), strerror(&e));
-                    self.say(line);
+                Some(Err(e)) => {
                     // Stop reading this directory; it stays.
-                    let level = stack.top();
-                    level.kept += 1;
+                    self.cannot_remove(&e);
+                    stack.top().kept += 1;
                     while let Some(Ok(_)) = stack.next() {}
-                    continue;
                 }
-            };
-            let len = self.path.len();
-            if !self.path.ends_with(b"/") {
-                self.path.push(b'/');
-            }
-            self.path.extend_from_slice(name.to_bytes());
-            let dir = stack.top().src();
-            let st = match rustix::fs::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
-                Ok(st) => st,
-                Err(Errno::NOENT) => {
-                    self.path.truncate(len);
-                    continue;
-                }
-                Err(e) => {
-                    let line = format!("cannot remove {}: {}", self.shown(), strerror(&e.into()));
-                    self.say(line);
-                    stack.top().kept += 1;
-                    self.path.truncate(len);
-                    continue;
-                }
-            };
-            if kind(&st) == FileType::Directory {
-                let opened = walk::open_dir(dir, &name)
-                    .ok()
-                    .and_then(|fd| rustix::fs::fstat(&fd).ok().map(|s| (fd, s)))
-                    .filter(|(_, s)| id(s) == id(&st));
-                match opened.map(|(fd, s)| Level::new(fd, s, None, name.clone())) {
-                    Some(Ok(mut child)) => {
-                        child.lens = (len, 0);
-                        if stack.push(child).is_ok() {
-                            continue;
-                        }
-                        stack.top().kept += 1;
+                Some(Ok(name)) => {
+                    let len = self.path.len();
+                    if !self.path.ends_with(b"/") {
+                        self.path.push(b'/');
                     }
-                    _ => {
-                        let line = self.changed_line();
-                        self.say(line);
-                        stack.top().kept += 1;
+                    self.path.extend_from_slice(name.to_bytes());
+                    if !self.visit(&mut stack, name, len) {
+                        self.path.truncate(len);
                     }
                 }
-                self.path.truncate(len);
-            } else {
-                if !self.leaf(dir, &name, &st) {
-                    stack.top().kept += 1;
-                }
-                self.path.truncate(len);
             }
         }
+    }
+
+    /// The current directory has been read: remove it from its parent,
+    /// or count it as kept there. `Some(kept)` once the top is done.
+    fn leave(&mut self, stack: &mut Stack) -> Option<usize> {
+        let Ok(level) = stack.pop() else {
+            let line = format!(
+                "cannot remove {}: directory moved while being removed",
+                self.shown()
+            );
+            self.say(line);
+            return Some(1);
+        };
+        if stack.is_empty() {
+            return Some(level.kept);
+        }
+        let parent = stack.top();
+        if level.kept > 0 {
+            parent.kept += 1;
+            self.path.truncate(level.lens.0);
+            return None;
+        }
+        match rustix::fs::unlinkat(parent.src(), &level.name, AtFlags::REMOVEDIR) {
+            Ok(()) | Err(Errno::NOENT) => {
+                if self.verbose {
+                    crate::report::out(format_args!("removed directory {}", self.shown()));
+                }
+            }
+            // Entries removed while the directory was read can be missed
+            // by the reading: read it once more.
+            Err(Errno::NOTEMPTY | Errno::EXIST) if !level.rescanned => {
+                if let Some(mut again) = reopen(parent.src(), &level) {
+                    again.rescanned = true;
+                    again.lens = level.lens;
+                    if stack.push(again).is_ok() {
+                        return None;
+                    }
+                }
+                stack.top().kept += 1;
+            }
+            Err(e) => {
+                parent.kept += 1;
+                self.cannot_remove(&e.into());
+            }
+        }
+        self.path.truncate(level.lens.0);
+        None
+    }
+
+    fn keep_changed(&mut self, stack: &mut Stack) -> bool {
+        let line = self.changed_line();
+        self.say(line);
+        stack.top().kept += 1;
+        false
+    }
+
+    /// Remove the entry `name` of the current directory (`self.path` names
+    /// it), or descend into it. Returns whether a level was entered (its
+    /// path stays until it is left).
+    fn visit(&mut self, stack: &mut Stack, name: CString, len: usize) -> bool {
+        let dir = stack.top().src();
+        let st = match rustix::fs::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
+            Err(Errno::NOENT) => return false,
+            Err(e) => {
+                self.cannot_remove(&e.into());
+                stack.top().kept += 1;
+                return false;
+            }
+        };
+        if kind(&st) != FileType::Directory {
+            if !self.leaf(dir, &name, &st) {
+                stack.top().kept += 1;
+            }
+            return false;
+        }
+        let opened = walk::open_dir(dir, &name)
+            .map_err(std::io::Error::from)
+            .and_then(|fd| {
+                let s = rustix::fs::fstat(&fd)?;
+                Ok((fd, s))
+            });
+        let swapped = |e: &std::io::Error| {
+            e.raw_os_error().is_some_and(|x| {
+                x == Errno::LOOP.raw_os_error() || x == Errno::NOTDIR.raw_os_error()
+            })
+        };
+        let (fd, s) = match opened {
+            Ok((fd, s)) if id(&s) == id(&st) => (fd, s),
+            // Another directory, or a symlink, took its name since it was
+            // listed.
+            Ok(_) => return self.keep_changed(stack),
+            Err(e) if swapped(&e) => return self.keep_changed(stack),
+            Err(e) => {
+                self.cannot_remove(&e);
+                stack.top().kept += 1;
+                return false;
+            }
+        };
+        match Level::new(fd, s, None, name) {
+            Ok(mut child) => {
+                child.lens = (len, 0);
+                if stack.push(child).is_ok() {
+                    return true;
+                }
+            }
+            Err(e) => self.cannot_remove(&e),
+        }
+        stack.top().kept += 1;
+        false
     }
 }
 
