@@ -468,15 +468,25 @@ impl Move<'_> {
             return None;
         }
         let hidden = rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW);
+        // The rename moved its ctime; a write since the look above moved
+        // its mtime or size (the look makes the next change's time fine
+        // grained on Linux 6.13 and later).
+        let written = |h: &rustix::fs::Stat| {
+            let n = now.as_ref().expect("looked at above");
+            !is_dir
+                && (h.st_size != n.st_size
+                    || (h.st_mtime, h.st_mtime_nsec) != (n.st_mtime, n.st_mtime_nsec))
+        };
         match hidden {
-            Ok(h) if id(&h) == id(st) => {
+            Ok(h) if id(&h) == id(st) && !written(&h) => {
                 if self.settings.sync {
                     let _ = platform::sync_dir(src.dir.as_fd());
                 }
                 Some(h)
             }
             _ => {
-                // Someone put another file there in between: give it back.
+                // Someone put another file there, or wrote to it, in
+                // between: give it back.
                 let _ = platform::rename_noreplace(hid.fd(), name, src.dir.as_fd(), name);
                 let line = remover.changed_line();
                 (remover.report)(line);
