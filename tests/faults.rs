@@ -520,9 +520,12 @@ fn sigkill_during_a_copy_leaves_old_or_new_and_a_recognisable_staging_name() {
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
                 .collect();
-            assert_eq!(inside, ["dst"], "{name}");
-            let staged = fs::symlink_metadata(s.path(name).join("dst")).unwrap();
-            assert!(staged.is_file() && staged.len() <= SIZE, "{name}");
+            // Empty if killed between its mkdir and the file's creation
+            // (a window that a slow FUSE file system makes wide).
+            assert!(inside.is_empty() || inside == ["dst"], "{name}: {inside:?}");
+            if let Ok(staged) = fs::symlink_metadata(s.path(name).join("dst")) {
+                assert!(staged.is_file() && staged.len() <= SIZE, "{name}");
+            }
             // What the README says to do with it: delete it.
             fs::remove_dir_all(s.path(name)).unwrap();
         }
