@@ -167,7 +167,9 @@ for fs in "${filesystems[@]}"; do
     if [ -n "$leftover" ]; then
         ok=0
         echo "-- $fs: the tests left files behind:"
-        echo "$leftover"
+        echo "$leftover" | while read -r left; do
+            find "$left" -printf '%M %u %s %p\n' | head -n 20
+        done
     fi
     echo "   $fs: $((SECONDS - start))s"
     [ $ok = 1 ] || failed+=("$fs")

@@ -93,6 +93,21 @@ pub struct Scratch {
     pub dir: tempfile::TempDir,
 }
 
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // A process killed in the middle of a request to a FUSE file
+        // system (bindfs) can have it carried out after its death, and
+        // an entry appear after the directory was listed: try again.
+        for _ in 0..40 {
+            match fs::remove_dir_all(self.dir.path()) {
+                Ok(()) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        }
+    }
+}
+
 impl Scratch {
     pub fn new() -> Self {
         Scratch {
