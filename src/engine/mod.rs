@@ -227,7 +227,8 @@ impl Move<'_> {
         // directory.
         let private = Private::create(dst.dir.as_fd(), Path::new(""))
             .map_err(|e| create_error(&st, self.dst, e))?;
-        let _ = private.strip_acls();
+        // An inherited ACL left there would reach everything made inside.
+        private.strip_acls().map_err(|e| self.cannot(e))?;
         let copied = self.copy(&src, &st, &dst, &private, t0, links, progress, report)?;
         steps.extend(copied.describe(&private, &dst));
 
