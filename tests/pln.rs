@@ -162,12 +162,17 @@ fn reader_race(flags: &[&str], prog: &str) {
             reads.clone(),
         );
         std::thread::spawn(move || {
+            let mut errors = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 match std::fs::File::open(&path) {
                     Ok(_) => reads.fetch_add(1, Ordering::Relaxed),
-                    Err(_) => missing.fetch_add(1, Ordering::Relaxed),
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        missing.fetch_add(1, Ordering::Relaxed)
+                    }
                 };
             }
+            errors
         })
     };
     let start = std::time::Instant::now();
@@ -190,13 +195,13 @@ fn reader_race(flags: &[&str], prog: &str) {
         flips += 1;
     }
     stop.store(true, Ordering::Relaxed);
-    reader.join().unwrap();
+    let errors = reader.join().unwrap();
     assert!(flips >= 500, "only {flips} flips");
     assert!(reads.load(Ordering::Relaxed) > 0);
     assert_eq!(
         missing.load(Ordering::Relaxed),
         0,
-        "a reader saw current/file missing"
+        "a reader saw current/file missing: {errors:?}"
     );
     assert!(leftovers(&s).is_empty());
 }
