@@ -1086,3 +1086,40 @@ fn a_tree_deeper_than_path_max_moves_with_32_file_descriptors() {
         "SOURCE is not intact"
     );
 }
+
+/// A file that cannot leave its name (immutable) is moved with a backup of
+/// DEST: DEST is the new file, the backup of the old one stays, SOURCE
+/// stays where it was, and pmv says so and exits 1.
+#[test]
+fn an_unremovable_source_keeps_the_backup_of_dest() {
+    if !root_or_skip("the immutable-source backup test") {
+        return;
+    }
+    let ext = Mount::ext4(&[]);
+    let tm = Mount::tmpfs("16m");
+    let src = ext.path("f");
+    fs::write(&src, "new").unwrap();
+    tool("chattr", &[&"+i", &src]);
+    let dst = tm.path("f");
+    fs::write(&dst, "old").unwrap();
+    let r = pmv(&[&"-b", &src, &dst]);
+    tool("chattr", &[&"-i", &src]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "pmv: cannot remove '{}': Operation not permitted\n",
+            src.display()
+        ),
+        "{r:?}"
+    );
+    assert_eq!(fs::read_to_string(&dst).unwrap(), "new");
+    assert_eq!(
+        fs::read_to_string(tm.path("f~")).unwrap(),
+        "old",
+        "the backup of DEST must stay"
+    );
+    assert_eq!(fs::read_to_string(&src).unwrap(), "new");
+    assert_eq!(staging(ext.dir.path()), Vec::<String>::new());
+    assert_eq!(staging(tm.dir.path()), Vec::<String>::new());
+}

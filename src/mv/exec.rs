@@ -21,6 +21,10 @@ pub enum Failed {
     Report(Error),
     /// The user said no: count a failure, print nothing more.
     Declined,
+    /// The move was made (DEST is in place) but not all of SOURCE could
+    /// be removed; each problem was reported: count a failure, undo
+    /// nothing.
+    Incomplete,
     /// Nothing to do (`-n`, `--update`): a success.
     Skipped,
 }
@@ -263,7 +267,10 @@ impl Mover {
                 Err(rename_error(src, dst, &src_meta, e))
             }
         };
-        if outcome.is_err() {
+        if outcome
+            .as_ref()
+            .is_err_and(|f| !matches!(f, Failed::Incomplete))
+        {
             if let Some(b) = &backup {
                 b.undo(dst);
             }
@@ -446,8 +453,7 @@ impl Mover {
         if done.clean {
             Ok(())
         } else {
-            // Each problem was reported as it happened.
-            Err(Failed::Declined)
+            Err(Failed::Incomplete)
         }
     }
 

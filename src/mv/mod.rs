@@ -150,7 +150,7 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
                 report::error(PROG, e);
                 failed = true;
             }
-            Err(Failed::Declined) => failed = true,
+            Err(Failed::Declined | Failed::Incomplete) => failed = true,
             Err(Failed::Skipped) => {}
         }
     }
