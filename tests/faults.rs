@@ -535,3 +535,74 @@ fn sigkill_during_a_copy_leaves_old_or_new_and_a_recognisable_staging_name() {
     }
     assert!(seen_old > 0, "pmv was never killed before its rename");
 }
+
+/// A tmpfs of `size` mounted for one test, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=1777"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "mount tmpfs");
+        Tmpfs { dir }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let umount = |lazy: bool| {
+            let mut c = Command::new("umount");
+            if lazy {
+                c.arg("-l");
+            }
+            c.arg(self.dir.path()).status().is_ok_and(|s| s.success())
+        };
+        if !umount(false) {
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = umount(false) || umount(true);
+        }
+    }
+}
+
+/// An unprivileged user's tree with a read-only directory, moved onto a
+/// file system too small for it: the failed copy is removed whole, the
+/// read-only directory's copy included, and SOURCE is untouched.
+#[test]
+fn a_failed_copy_of_a_read_only_directory_leaves_no_staging() {
+    if !root_or_skip("the read-only staging clean-up test") {
+        return;
+    }
+    let bins = Bins::new();
+    let s = open_scratch();
+    s.file("t/ro/a", "A").file("t/z/big", &"x".repeat(3 << 20));
+    fs::set_permissions(s.path("t/ro"), fs::Permissions::from_mode(0o555)).unwrap();
+    for p in ["t", "t/ro", "t/ro/a", "t/z", "t/z/big"] {
+        std::os::unix::fs::chown(s.path(p), Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    fs::set_permissions(s.dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let small = Tmpfs::mount("1m");
+    let r = run_in(
+        s.dir.path(),
+        &bins.get("pmv"),
+        &[os("t"), small.dir.path().as_os_str()],
+        true,
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.ends_with(": No space left on device\n"), "{r:?}");
+    assert_eq!(staging_names(small.dir.path()), Vec::<String>::new());
+    assert_eq!(fs::read_dir(small.dir.path()).unwrap().count(), 0);
+    assert_eq!(s.read("t/ro/a"), "A");
+    assert_eq!(staging_names(s.dir.path()), Vec::<String>::new());
+}

@@ -218,6 +218,12 @@ impl Remover<'_> {
             }
             return false;
         }
+        if self.seen.is_none() {
+            // Clearing a staging copy, ours and private: a directory that
+            // already has a mode without write permission (copied from a
+            // read-only source directory) must be emptied all the same.
+            let _ = rustix::fs::chmodat(dir, &name, Mode::from_raw_mode(0o700), AtFlags::empty());
+        }
         let opened = walk::open_dir(dir, &name)
             .map_err(std::io::Error::from)
             .and_then(|fd| {
