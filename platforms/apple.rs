@@ -25,7 +25,7 @@ use rustix::io::Errno;
 
 use super::Node;
 
-pub use super::posix::{copy_range, strip_acls, sync_fs, HAS_SYNCFS};
+pub use super::posix::{copy_range, next_data, strip_acls, sync_fs, HAS_SYNCFS};
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";
@@ -110,12 +110,6 @@ pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
         Ok(()) => Ok(()),
         Err(_) => rustix::fs::fsync(fd).map_err(Into::into),
     }
-}
-
-/// The next region of data at or after `from` (`SEEK_DATA`/`SEEK_HOLE`,
-/// macOS 10.12 on APFS).
-pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
-    super::posix::seek_data_hole(fd, from)
 }
 
 /// Copy extended attributes (and resource forks, and ACLs) of an open

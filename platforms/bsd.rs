@@ -99,13 +99,9 @@ pub fn copy_data(
     super::posix::copy_data_rw(from, to, 0, progress)
 }
 
-pub use super::posix::{copy_range, copy_xattrs, strip_acls, sync_file, sync_fs, HAS_SYNCFS};
-
-/// The next region of data at or after `from`: `SEEK_DATA`/`SEEK_HOLE`
-/// on FreeBSD and DragonFly; elsewhere holes are found by reading.
-pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
-    super::posix::seek_data_hole(fd, from)
-}
+pub use super::posix::{
+    copy_range, copy_xattrs, next_data, strip_acls, sync_file, sync_fs, HAS_SYNCFS,
+};
 
 /// FreeBSD's calls that other BSDs lack.
 #[cfg(target_os = "freebsd")]

@@ -25,6 +25,8 @@ use rustix::io::Errno;
 
 use super::Node;
 
+pub use super::posix::next_data;
+
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
 
@@ -186,15 +188,6 @@ pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
 pub fn sync_fs(fd: BorrowedFd<'_>) -> io::Result<&'static str> {
     rustix::fs::syncfs(fd)?;
     Ok("syncfs")
-}
-
-/// The next region of data at or after `from`: `Some((start, end))`, or
-/// `None` when only a hole remains up to the end of the file.
-///
-/// # References
-/// - [lseek(2)](https://man7.org/linux/man-pages/man2/lseek.2.html) (`SEEK_DATA`, `SEEK_HOLE`)
-pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
-    super::posix::seek_data_hole(fd, from)
 }
 
 /// The path that names `name` in the directory `dir` without following a

@@ -282,10 +282,10 @@ pub fn write_all(to: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
 }
 
 /// The next region of data at or after `from` with `SEEK_DATA` and
-/// `SEEK_HOLE`: `Some((start, end))`, or `None` when only a hole remains.
-/// Systems without them answer `EINVAL` (or `ENOTSUP`), which callers take
-/// as "find holes by reading".
-pub fn seek_data_hole(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+/// `SEEK_HOLE` (Linux 3.1, FreeBSD 8, DragonFly, illumos, Solaris, macOS
+/// 10.12): `Some((start, end))`, or `None` when only a hole remains.
+/// Elsewhere it is unsupported, and callers find holes by reading.
+pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
     #[cfg(any(
         target_os = "linux",
         target_os = "android",
@@ -333,13 +333,6 @@ pub fn seek_data_hole(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, 
 #[allow(dead_code)]
 pub fn sync_fs(_fd: BorrowedFd<'_>) -> io::Result<&'static str> {
     Err(super::unsupported_system())
-}
-
-/// The next data region, where the system has `SEEK_DATA`; elsewhere the
-/// caller reads and looks for blocks of zeros.
-#[allow(dead_code)]
-pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
-    seek_data_hole(fd, from)
 }
 
 /// Copy file data: the generic backend has only `read`/`write`.
@@ -447,22 +440,14 @@ pub fn reraise(sig: i32) -> ! {
 ///
 /// # References
 /// - [POSIX `mknodat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/mknodat.html)
+#[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
 pub fn make_node(dir: BorrowedFd<'_>, name: &CStr, mode: u32, rdev: u64) -> io::Result<()> {
-    // SAFETY: `name` is a valid NUL-terminated string and `dir` is open
-    // for the duration of the call.
-    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
-    let r = unsafe {
-        if mode & libc::S_IFMT as u32 == libc::S_IFIFO as u32 && !cfg!(target_os = "android") {
-            #[cfg(not(target_os = "android"))]
-            let r = libc::mkfifoat(
-                dir.as_raw_fd(),
-                name.as_ptr(),
-                (mode & 0o7777) as libc::mode_t,
-            );
-            #[cfg(target_os = "android")]
-            let r = -1;
-            r
-        } else {
+    let r = if mode & libc::S_IFMT as u32 == libc::S_IFIFO as u32 {
+        make_fifo(dir, name, (mode & 0o7777) as libc::mode_t)
+    } else {
+        // SAFETY: `name` is a valid NUL-terminated string and `dir` is
+        // open for the duration of the call.
+        unsafe {
             libc::mknodat(
                 dir.as_raw_fd(),
                 name.as_ptr(),
@@ -476,6 +461,19 @@ pub fn make_node(dir: BorrowedFd<'_>, name: &CStr, mode: u32, rdev: u64) -> io::
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+#[cfg(not(target_os = "android"))]
+fn make_fifo(dir: BorrowedFd<'_>, name: &CStr, perm: libc::mode_t) -> libc::c_int {
+    // SAFETY: as in make_node.
+    unsafe { libc::mkfifoat(dir.as_raw_fd(), name.as_ptr(), perm) }
+}
+
+/// Android's libc has no `mkfifoat`; its `mknodat` makes fifos.
+#[cfg(target_os = "android")]
+fn make_fifo(dir: BorrowedFd<'_>, name: &CStr, perm: libc::mode_t) -> libc::c_int {
+    // SAFETY: as in make_node.
+    unsafe { libc::mknodat(dir.as_raw_fd(), name.as_ptr(), libc::S_IFIFO | perm, 0) }
 }
 
 /// Ignore SIGPIPE, so that a closed standard output (`pmv -v ... | head`)
