@@ -143,21 +143,8 @@ impl Copier<'_> {
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<Level, Error> {
-        let src = match walk::open_dir(sdir, name) {
-            Ok(fd) => fd,
-            Err(Errno::LOOP | Errno::NOTDIR | Errno::NOENT) => return Err(self.replaced()),
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot access {}", self.shown_src()),
-                    e.into(),
-                ))
-            }
-        };
-        let sst = rustix::fs::fstat(&src)
-            .map_err(|e| Error::io(format!("cannot access {}", self.shown_src()), e.into()))?;
-        if id(&sst) != id(st) {
-            return Err(self.replaced());
-        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let (src, sst) = self.open_source(sdir, name, st, flags, "cannot access")?;
         rustix::fs::mkdirat(ddir, dname, Mode::from_raw_mode(0o700)).map_err(|e| {
             Error::io(
                 format!("cannot create directory {}", self.shown_dst()),
@@ -238,6 +225,39 @@ impl Copier<'_> {
                 .map_err(|e| Error::io(format!("cannot sync {}", self.shown_dst()), e))?;
         }
         Ok(())
+    }
+
+    /// Open the entry `name` (listed as `st`) without following a symlink;
+    /// it must still be that file, of that kind. `failed` words other
+    /// errors (`cannot open 'x' for reading`, `cannot access 'x'`).
+    fn open_source(
+        &self,
+        sdir: BorrowedFd<'_>,
+        name: &CStr,
+        st: &Stat,
+        flags: OFlags,
+        failed: &str,
+    ) -> Result<(OwnedFd, Stat), Error> {
+        let reading = if failed == "cannot open" {
+            " for reading"
+        } else {
+            ""
+        };
+        let fd = match rustix::fs::openat(sdir, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            // A symlink or a non-directory took its name, or it went.
+            Err(Errno::LOOP | Errno::NOTDIR | Errno::NOENT) => return Err(self.replaced()),
+            Err(e) => {
+                let what = format!("{failed} {}{reading}", self.shown_src());
+                return Err(Error::io(what, e.into()));
+            }
+        };
+        let fst = rustix::fs::fstat(&fd)
+            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e.into()))?;
+        if id(&fst) != id(st) || kind(&fst) != kind(st) {
+            return Err(self.replaced());
+        }
+        Ok((fd, fst))
     }
 
     /// Copy one non-directory.
@@ -349,26 +369,9 @@ impl Copier<'_> {
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<(), Error> {
-        let input = match rustix::fs::openat(
-            sdir,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(Errno::LOOP | Errno::NOENT) => return Err(self.replaced()),
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot open {} for reading", self.shown_src()),
-                    e.into(),
-                ))
-            }
-        };
-        let fst = rustix::fs::fstat(&input)
-            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e.into()))?;
-        if id(&fst) != id(st) || kind(&fst) != FileType::RegularFile {
-            return Err(self.replaced());
-        }
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let (input, fst) = self.open_source(sdir, name, st, flags, "cannot open")?;
         let out = rustix::fs::openat(
             ddir,
             dname,
