@@ -2,7 +2,8 @@
 # The system tools the test suite runs (a fresh Debian or Ubuntu machine
 # lacks some of them): ACL and xattr tools, file capabilities, chattr and
 # mkfs.ext4, strace (system-call shapes and widened race windows), bindfs
-# (FUSE views), perl (the other user's racing process), setpriv. Installs
+# (FUSE views), perl (the other user's racing process), setpriv, make (the
+# README's Makefile recipe, run by tests/readme.rs). Installs
 # only what is missing; needs root or sudo for that.
 set -euo pipefail
 need=()
@@ -14,6 +15,7 @@ have setcap || need+=(libcap2-bin)
 have strace || need+=(strace)
 have bindfs || need+=(bindfs)
 have perl || need+=(perl)
+have make || need+=(make)
 { have setpriv && have losetup; } || need+=(util-linux)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=

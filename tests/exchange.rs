@@ -3,34 +3,8 @@
 
 mod util;
 
+use util::{exchange_unsupported as unsupported, exchange_unsupported_here as unsupported_here};
 use util::{lines, Scratch};
-
-/// What this build's backend says about exchange on an ordinary local
-/// file system: `None` if it swaps, else the reason. The BSD backend finds
-/// FreeBSD's `renameat2` at run time, so ask the library on a scratch pair.
-fn unsupported() -> Option<&'static str> {
-    match pmv::BACKEND {
-        "linux" | "apple" => None,
-        "bsd" => {
-            let d = tempfile::tempdir().unwrap();
-            let (a, b) = (d.path().join("a"), d.path().join("b"));
-            std::fs::write(&a, "a").unwrap();
-            std::fs::write(&b, "b").unwrap();
-            match pmv::exchange(&a, &b) {
-                Ok(_) => None,
-                Err(e) if pmv::unsupported_by_fs(&e) => Some("by this file system"),
-                Err(_) => Some("on this system"),
-            }
-        }
-        _ => Some("on this system"),
-    }
-}
-
-/// The same on the file system under test, which may refuse what the
-/// backend can do (`util::fs_no_exchange`).
-fn unsupported_here() -> Option<&'static str> {
-    unsupported().or(util::fs_no_exchange().then_some("by this file system"))
-}
 
 fn check_swap(s: &Scratch, on_test_fs: bool) {
     s.file("a", "A").dir("b").file("b/x", "X");

@@ -46,6 +46,33 @@ pub fn fs_no_exchange() -> bool {
     std::env::var_os("PMV_TEST_FS_NO_EXCHANGE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
+/// What this build's backend says about exchange on an ordinary local
+/// file system: `None` if it swaps, else the reason. The BSD backend finds
+/// FreeBSD's `renameat2` at run time, so ask the library on a scratch pair.
+pub fn exchange_unsupported() -> Option<&'static str> {
+    match pmv::BACKEND {
+        "linux" | "apple" => None,
+        "bsd" => {
+            let d = tempfile::tempdir().unwrap();
+            let (a, b) = (d.path().join("a"), d.path().join("b"));
+            fs::write(&a, "a").unwrap();
+            fs::write(&b, "b").unwrap();
+            match pmv::exchange(&a, &b) {
+                Ok(_) => None,
+                Err(e) if pmv::unsupported_by_fs(&e) => Some("by this file system"),
+                Err(_) => Some("on this system"),
+            }
+        }
+        _ => Some("on this system"),
+    }
+}
+
+/// The same on the file system under test, which may refuse what the
+/// backend can do ([`fs_no_exchange`]).
+pub fn exchange_unsupported_here() -> Option<&'static str> {
+    exchange_unsupported().or(fs_no_exchange().then_some("by this file system"))
+}
+
 /// The test file system refuses every `renameat2` flag (FUSE, NFS, 9p):
 /// `ci/fsmatrix.sh` sets `PMV_TEST_FS_NO_RENAME_FLAGS` there.
 pub fn fs_no_rename_flags() -> bool {
