@@ -3,6 +3,7 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::Mutex;
 
 use crate::quote::quote;
 
@@ -72,9 +73,35 @@ pub fn q(name: impl AsRef<OsStr>) -> String {
     quote(name.as_ref())
 }
 
+/// Runs a write to the terminal, for a display that holds a line there
+/// (the progress bar): it clears its line, lets the write happen, and
+/// draws the line again below it.
+pub(crate) type Around = Box<dyn Fn(&mut dyn FnMut()) + Send>;
+
+/// The display on the terminal, if any, and whether stdout is that
+/// terminal too.
+static AROUND: Mutex<Option<(Around, bool)>> = Mutex::new(None);
+
+/// While `around` is set, the lines this module writes to stderr (and to
+/// stdout, if `stdout_too`) go through it.
+pub(crate) fn set_around(around: Option<Around>, stdout_too: bool) {
+    let mut held = AROUND.lock().unwrap_or_else(|e| e.into_inner());
+    *held = around.map(|a| (a, stdout_too));
+}
+
+fn write_around(stdout: bool, write: &mut dyn FnMut()) {
+    let held = AROUND.lock().unwrap_or_else(|e| e.into_inner());
+    match &*held {
+        Some((around, stdout_too)) if !stdout || *stdout_too => around(write),
+        _ => write(),
+    }
+}
+
 /// Writes `prog: message` to stderr.
 pub fn error(prog: &str, message: impl fmt::Display) {
-    let _ = writeln!(io::stderr().lock(), "{prog}: {message}");
+    write_around(false, &mut || {
+        let _ = writeln!(io::stderr().lock(), "{prog}: {message}");
+    });
 }
 
 /// Writes a usage error the way GNU does: the message, then where to get
@@ -88,5 +115,7 @@ pub fn usage_error(prog: &str, message: impl fmt::Display) {
 /// Writes a line to stdout; a closed stdout (`pmv -v ... | head`) is not an
 /// error, so a failed write is dropped.
 pub fn out(line: impl fmt::Display) {
-    let _ = writeln!(io::stdout().lock(), "{line}");
+    write_around(true, &mut || {
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    });
 }

@@ -14,7 +14,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timespec, Timestamps, CW
 use rustix::io::Errno;
 
 use super::walk::{self, ctime, id, kind, Id, Level, Stack};
-use super::{Links, Paths};
+use super::{Links, Paths, Progress};
 use crate::platform::{self, Node};
 use crate::report::{q, Error};
 
@@ -40,7 +40,7 @@ pub struct Copier<'a> {
     pub egid: u32,
     pub seen: Seen,
     pub links: &'a mut Links,
-    pub progress: &'a mut dyn FnMut(u64) -> io::Result<()>,
+    pub progress: &'a mut dyn FnMut(Progress),
     pub warn: &'a mut dyn FnMut(String),
     /// The mechanism that copied file data last.
     pub mechanism: &'static str,
@@ -321,6 +321,7 @@ impl Copier<'_> {
     }
 
     fn copied(&mut self) -> Result<(), Error> {
+        (self.progress)(Progress::Entry);
         if self.verbose {
             let note = self.note.take().unwrap_or_default();
             crate::report::out(format_args!(
@@ -406,7 +407,7 @@ impl Copier<'_> {
         let sparse = (st.st_blocks as u64) * 512 < st.st_size as u64;
         let progress = &mut *self.progress;
         let mut step = |n: u64| {
-            progress(n)?;
+            progress(Progress::Bytes(n));
             if platform::caught_signal().is_some() {
                 return Err(io::Error::from(Errno::INTR));
             }

@@ -205,7 +205,7 @@ impl Move<'_> {
     pub fn run(
         &self,
         links: &mut Links,
-        progress: &mut dyn FnMut(u64) -> io::Result<()>,
+        progress: &mut dyn FnMut(Progress),
         report: &mut dyn FnMut(String),
     ) -> Result<Done, Failure> {
         let mut steps = Vec::new();
@@ -331,7 +331,7 @@ impl Move<'_> {
         private: &Private<'_>,
         t0: (i64, i64),
         links: &mut Links,
-        progress: &mut dyn FnMut(u64) -> io::Result<()>,
+        progress: &mut dyn FnMut(Progress),
         report: &mut dyn FnMut(String),
     ) -> Result<Copied, Failure> {
         let euid = rustix::process::geteuid();
@@ -668,21 +668,54 @@ pub fn dir_has_entries(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some())
 }
 
-/// The bytes of regular files under `path`, for the progress bar.
-pub fn total_bytes(path: &Path) -> u64 {
-    let Ok(st) = rustix::fs::lstat(path) else {
-        return 0;
+/// What a copy reports as it goes, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// This many more bytes of file data copied.
+    Bytes(u64),
+    /// One more entry that is not a directory copied.
+    Entry,
+}
+
+/// What a progress display counts towards: the bytes of the regular files
+/// under a path and its entries that are not directories.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Size {
+    pub bytes: u64,
+    pub entries: u64,
+}
+
+/// The [`Size`] of `path`, not following symlinks; what cannot be read
+/// counts as nothing. Each directory is read whole and closed before the
+/// next, so no descriptors pile up however deep the tree.
+pub fn size(path: &Path) -> Size {
+    let mut size = Size::default();
+    let count = |st: &rustix::fs::Stat, size: &mut Size| match kind(st) {
+        FileType::Directory => true,
+        k => {
+            if k == FileType::RegularFile {
+                #[allow(clippy::unnecessary_cast)]
+                let bytes = st.st_size as u64;
+                size.bytes += bytes;
+            }
+            size.entries += 1;
+            false
+        }
     };
-    match kind(&st) {
-        #[allow(clippy::unnecessary_cast)]
-        FileType::RegularFile => st.st_size as u64,
-        FileType::Directory => std::fs::read_dir(path)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .map(|e| total_bytes(&e.path()))
-                    .sum()
-            })
-            .unwrap_or(0),
-        _ => 0,
+    let mut dirs = match rustix::fs::lstat(path) {
+        Ok(st) if count(&st, &mut size) => vec![path.to_path_buf()],
+        _ => return size,
+    };
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let names: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        for p in names {
+            if rustix::fs::lstat(&p).is_ok_and(|st| count(&st, &mut size)) {
+                dirs.push(p);
+            }
+        }
     }
+    size
 }

@@ -425,10 +425,10 @@ impl Mover {
                 .filter(|_| !src_meta.dir)
                 .map(|b| format!(" (backup: {})", q(b))),
         };
-        let result = job.run(&mut self.links, &mut |n| bar.advance(n), &mut |line| {
+        let result = job.run(&mut self.links, &mut |step| bar.update(step), &mut |line| {
             report::error(PROG, line)
         });
-        bar.finish();
+        bar.finish(result.is_ok());
         // Whatever was staged is gone; a signal caught after the commit
         // waited for SOURCE's removal. Now die of it, as the user asked.
         if let Some(sig) = crate::platform::caught_signal() {
