@@ -177,16 +177,7 @@ pub fn argmatch<T: Copy + PartialEq>(word: &str, names: &[(&str, T)]) -> Result<
 
 /// `quote()` in gnulib's locale style: curly quotes in a UTF-8 locale.
 fn locale_quote(s: &str) -> String {
-    let utf8 = ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(std::env::var_os)
-        .find(|v| !v.is_empty())
-        .map(|v| {
-            let v = v.to_string_lossy().to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
-        .unwrap_or(false);
-    if utf8 {
+    if crate::quote::utf8_locale() {
         format!("\u{2018}{s}\u{2019}")
     } else {
         format!("'{s}'")
@@ -254,6 +245,31 @@ impl From<UsageError> for Stop {
     }
 }
 
+/// What a program does when parsing stopped early, with its exit status:
+/// `--help` and `--version` print `help()` or `version()` on stdout and
+/// succeed; an error is printed as GNU prints it and fails.
+pub fn stopped(
+    prog: &str,
+    stop: Stop,
+    help: impl FnOnce() -> String,
+    version: impl FnOnce() -> String,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match stop {
+        Stop::Help => crate::report::out(help().trim_end()),
+        Stop::Version => crate::report::out(version().trim_end()),
+        Stop::Usage(e) => {
+            crate::report::usage_error(prog, e.0);
+            return ExitCode::FAILURE;
+        }
+        Stop::Fatal(message) => {
+            crate::report::error(prog, message);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, calling `check` on each option as it is met, so
 /// that an option's own error comes before those of later options;
@@ -285,63 +301,79 @@ pub fn parse_checked(
             break;
         }
         if let Some(rest) = bytes.strip_prefix(b"--") {
-            let (name, value) = match rest.iter().position(|&b| b == b'=') {
-                Some(i) => (
-                    &rest[..i],
-                    Some(OsStr::from_bytes(&rest[i + 1..]).to_os_string()),
-                ),
-                None => (rest, None),
-            };
-            let name = String::from_utf8_lossy(name);
-            let opt = find_long(table, &name)?;
-            let long = opt.long.unwrap_or_default();
-            let value = match (opt.takes, value) {
-                (Takes::Nothing, Some(_)) => {
-                    return Err(
-                        UsageError(format!("option '--{long}' doesn't allow an argument")).into(),
-                    )
-                }
-                (Takes::Required, None) => Some(iter.next().ok_or_else(|| {
-                    UsageError(format!("option '--{long}' requires an argument"))
-                })?),
-                (_, v) => v,
-            };
-            parsed.opts.push((opt.id, value));
-            continue;
+            parsed.opts.push(long_option(table, rest, &mut iter)?);
+        } else if bytes.len() > 1 && bytes[0] == b'-' {
+            short_options(table, &bytes[1..], &mut iter, &mut parsed.opts)?;
+        } else {
+            parsed.operands.push(arg);
         }
-        if bytes.len() > 1 && bytes[0] == b'-' {
-            let mut i = 1;
-            while i < bytes.len() {
-                let opt = table
-                    .iter()
-                    .find(|o| bytes[i].is_ascii() && o.short == Some(bytes[i] as char))
-                    .ok_or_else(|| {
-                        UsageError(format!("invalid option -- '{}'", short_char(&bytes[i..])))
-                    })?;
-                if opt.takes != Takes::Required {
-                    parsed.opts.push((opt.id, None));
-                    i += 1;
-                    continue;
-                }
-                let value = if i + 1 < bytes.len() {
-                    OsStr::from_bytes(&bytes[i + 1..]).to_os_string()
-                } else {
-                    iter.next().ok_or_else(|| {
-                        UsageError(format!(
-                            "option requires an argument -- '{}'",
-                            bytes[i] as char
-                        ))
-                    })?
-                };
-                parsed.opts.push((opt.id, Some(value)));
-                break;
-            }
-            continue;
-        }
-        parsed.operands.push(arg);
     }
     next(&parsed, &mut seen)?;
     Ok(parsed)
+}
+
+/// One `--name[=value]` (`rest` is what follows `--`), taking its value
+/// from the next argument when it requires one and has none.
+fn long_option(
+    table: &[Opt],
+    rest: &[u8],
+    args: &mut impl Iterator<Item = OsString>,
+) -> Result<(&'static str, Option<OsString>), UsageError> {
+    let (name, value) = match rest.iter().position(|&b| b == b'=') {
+        Some(i) => (
+            &rest[..i],
+            Some(OsStr::from_bytes(&rest[i + 1..]).to_os_string()),
+        ),
+        None => (rest, None),
+    };
+    let name = String::from_utf8_lossy(name);
+    let opt = find_long(table, &name)?;
+    let long = opt.long.unwrap_or_default();
+    let value = match (opt.takes, value) {
+        (Takes::Nothing, Some(_)) => {
+            return Err(UsageError(format!(
+                "option '--{long}' doesn't allow an argument"
+            )))
+        }
+        (Takes::Required, None) => Some(
+            args.next()
+                .ok_or_else(|| UsageError(format!("option '--{long}' requires an argument")))?,
+        ),
+        (_, v) => v,
+    };
+    Ok((opt.id, value))
+}
+
+/// A bundle of short options (`bundle` is what follows `-`); one that
+/// requires a value takes the rest of the bundle, or the next argument.
+fn short_options(
+    table: &[Opt],
+    bundle: &[u8],
+    args: &mut impl Iterator<Item = OsString>,
+    opts: &mut Vec<(&'static str, Option<OsString>)>,
+) -> Result<(), UsageError> {
+    for (i, &c) in bundle.iter().enumerate() {
+        let opt = table
+            .iter()
+            .find(|o| c.is_ascii() && o.short == Some(c as char))
+            .ok_or_else(|| {
+                UsageError(format!("invalid option -- '{}'", short_char(&bundle[i..])))
+            })?;
+        if opt.takes != Takes::Required {
+            opts.push((opt.id, None));
+            continue;
+        }
+        let value = if i + 1 < bundle.len() {
+            OsStr::from_bytes(&bundle[i + 1..]).to_os_string()
+        } else {
+            args.next().ok_or_else(|| {
+                UsageError(format!("option requires an argument -- '{}'", c as char))
+            })?
+        };
+        opts.push((opt.id, Some(value)));
+        break;
+    }
+    Ok(())
 }
 
 fn short_char(bytes: &[u8]) -> String {

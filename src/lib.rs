@@ -29,6 +29,7 @@ pub mod ln;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod mv;
+mod names;
 mod ops;
 pub mod quote;
 pub mod report;

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 /// Whether the locale's character set is UTF-8 (`LC_ALL`, then
 /// `LC_CTYPE`, then `LANG`, as `setlocale` reads them).
-fn utf8_locale() -> bool {
+pub(crate) fn utf8_locale() -> bool {
     static UTF8: OnceLock<bool> = OnceLock::new();
     *UTF8.get_or_init(|| {
         let value = ["LC_ALL", "LC_CTYPE", "LANG"]

@@ -90,3 +90,21 @@ pub fn usage_error(prog: &str, message: impl fmt::Display) {
 pub fn out(line: impl fmt::Display) {
     let _ = writeln!(io::stdout().lock(), "{line}");
 }
+
+/// Prints `prompt` on stderr and reads a yes/no answer from stdin, as GNU's
+/// `yesno`: an answer starting with `y` or `Y` is yes, anything else
+/// (end of input included) is no.
+pub fn yes(prompt: &str) -> bool {
+    use std::io::BufRead;
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(prompt.as_bytes());
+    let _ = err.flush();
+    let mut line = Vec::new();
+    let _ = io::stdin().lock().read_until(b'\n', &mut line);
+    matches!(line.first(), Some(b'y' | b'Y'))
+}
+
+/// The `errno` behind `err`, if it came from the system.
+pub fn errno(err: &io::Error) -> Option<rustix::io::Errno> {
+    err.raw_os_error().map(rustix::io::Errno::from_raw_os_error)
+}

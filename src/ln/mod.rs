@@ -16,7 +16,7 @@ use rustix::io::Errno;
 use crate::args::{Opt, Parsed, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
 use crate::quote::quotef;
-use crate::report::{self, q, Error};
+use crate::report::{self, errno, q, Error};
 
 const PROG: &str = "pln";
 
@@ -156,7 +156,7 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
         .map(|w| w.to_string_lossy().into_owned());
     let suffix: Option<OsString> = m.values("suffix").flatten().last().map(OsString::from);
     let backup = if make_backups {
-        let control = crate::mv::cli::backup_control(word)?;
+        let control = backup::control(word)?;
         make_backups = control != Control::None;
         make_backups.then(|| (control, backup::suffix(suffix.as_deref())))
     } else {
@@ -292,7 +292,7 @@ fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
         };
         sources
             .iter()
-            .map(|s| (PathBuf::from(s), crate::mv::into_dir(&dir, Path::new(s))))
+            .map(|s| (PathBuf::from(s), crate::names::into_dir(&dir, Path::new(s))))
             .collect()
     };
     finish(opts, jobs)
@@ -346,10 +346,6 @@ struct Linker {
 }
 
 type Outcome = Result<(), Option<Error>>;
-
-fn errno(e: &io::Error) -> Option<Errno> {
-    e.raw_os_error().map(Errno::from_raw_os_error)
-}
 
 fn id(path: &Path, follow: bool) -> io::Result<(u64, u64, bool)> {
     let st = if follow {
@@ -431,7 +427,7 @@ impl Linker {
                 }
                 if self.opts.interactive {
                     let prompt = format!("{PROG}: replace {}? ", q(dest));
-                    if !crate::mv::yes(&prompt) {
+                    if !report::yes(&prompt) {
                         return Err(None);
                     }
                 }
