@@ -3,7 +3,7 @@
 //! the job; GNU's checks and the backup; the rename; and, when it crosses
 //! file systems, the engine (`across.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -14,8 +14,8 @@ use super::across::{self, Crossed};
 use super::backups::{self, Backup};
 use super::cli::{Options, Update};
 use super::decide::Meta;
-use super::existing::{self, Facts, Proceed};
-use super::say::{not_atomic, refusal, rename_error, Steps, PROG};
+use super::existing::{self, Facts, Proceed, SourceDirs};
+use super::say::{not_atomic, refusal, rename_error, Steps};
 use crate::report::{self, errno, q, Error};
 use crate::{engine, ops};
 
@@ -81,9 +81,9 @@ pub struct Mover {
     /// `(dev, ino)` of every destination this run has created, while
     /// later jobs may need it.
     created: BTreeSet<(u64, u64)>,
-    /// `(dev, ino)` of every source directory seen, for GNU's warning
-    /// about one named twice.
-    source_dirs: BTreeMap<(u64, u64), PathBuf>,
+    /// Every source directory seen, for GNU's warning about one named
+    /// twice.
+    source_dirs: SourceDirs,
     stdin_tty: Option<bool>,
     /// Copies of multiply-linked files moved across file systems, so that
     /// their other names, in later operands too, become links again.
@@ -119,7 +119,7 @@ impl Mover {
             left: jobs,
             many_sources: jobs > 1,
             created: BTreeSet::new(),
-            source_dirs: BTreeMap::new(),
+            source_dirs: SourceDirs::default(),
             stdin_tty: None,
             links: engine::Links::new(),
         }
@@ -227,7 +227,7 @@ impl Mover {
             }
             None => None,
         };
-        if self.check_source_dir(&pair)? == Proceed::Skip {
+        if self.many_sources && self.source_dirs.check(&pair)? == Proceed::Skip {
             return Ok(());
         }
         let atomic_noreplace = self.opts.no_clobber() && !noreplace_unsupported;
@@ -273,7 +273,7 @@ impl Mover {
                 self.done(src, dst, shown, steps, Some(pair.src_meta))
             }
             Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => {
-                self.forget_source_dir(&pair.src_meta);
+                self.source_dirs.forget(&pair.src_meta);
                 self.skip(dst)
             }
             Err(e) if errno(&e) == Some(Errno::XDEV) && !self.opts.no_copy => {
@@ -291,7 +291,7 @@ impl Mover {
             }
             Err(e) => {
                 if errno(&e) != Some(Errno::INVAL) {
-                    self.forget_source_dir(&pair.src_meta);
+                    self.source_dirs.forget(&pair.src_meta);
                 }
                 Err(rename_error(src, dst, &pair.src_meta, e).into())
             }
@@ -333,42 +333,6 @@ impl Mover {
         steps.push("lstat check then renameat (racy)");
         steps.racy = true;
         Ok(())
-    }
-
-    /// GNU's bookkeeping of source directories moved into one target: the
-    /// same directory named again for the same destination is a warning
-    /// and skipped; for another destination, an error.
-    fn check_source_dir(&mut self, pair: &Pair) -> Result<Proceed, Failed> {
-        if !pair.src_meta.dir || !self.many_sources {
-            return Ok(Proceed::Replace);
-        }
-        let id = (pair.src_meta.dev, pair.src_meta.ino);
-        match self.source_dirs.get(&id) {
-            Some(earlier) if existing::same_entry(earlier, pair.dst) => {
-                report::error(
-                    PROG,
-                    format_args!(
-                        "warning: source directory {} specified more than once",
-                        q(pair.src)
-                    ),
-                );
-                Ok(Proceed::Skip)
-            }
-            Some(earlier) => Err(Error::msg(format!(
-                "will not create hard link {} to directory {}",
-                q(pair.dst),
-                q(earlier)
-            ))
-            .into()),
-            None => {
-                self.source_dirs.insert(id, pair.dst.to_path_buf());
-                Ok(Proceed::Replace)
-            }
-        }
-    }
-
-    fn forget_source_dir(&mut self, src_meta: &Meta) {
-        self.source_dirs.remove(&(src_meta.dev, src_meta.ino));
     }
 
     /// A skipped move: silent for `-n` and `--update=none`, an error for

@@ -1,13 +1,16 @@
-//! When DEST exists: GNU's checks before replacing it, with the question
-//! (`-i`, or an unwritable DEST on a terminal) between them.
+//! GNU's checks before a move: when DEST exists, those before replacing
+//! it, with the question (`-i`, or an unwritable DEST on a terminal)
+//! between them; and a source directory named twice.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::cli::Options;
 use super::decide::{self, Context, Meta, Question, Verdict};
 use super::exec::{lstat, Failed, Pair};
 use super::say::{refusal, PROG};
 use crate::backup::Control;
+use crate::report::Error;
 use crate::report::{self, q};
 
 /// Whether to go on with the move once DEST has been looked at.
@@ -105,4 +108,46 @@ fn ask(question: Question, dst: &Path, meta: &Meta) -> bool {
         ),
     };
     report::yes(&text)
+}
+
+/// The source directories of a run that moves several SOURCEs, by
+/// `(dev, ino)`, with where each went.
+#[derive(Default)]
+pub struct SourceDirs(BTreeMap<(u64, u64), PathBuf>);
+
+impl SourceDirs {
+    /// GNU's bookkeeping of source directories moved into one target: the
+    /// same directory named again for the same destination is a warning
+    /// and skipped; for another destination, an error.
+    pub fn check(&mut self, pair: &Pair) -> Result<Proceed, Failed> {
+        if !pair.src_meta.dir {
+            return Ok(Proceed::Replace);
+        }
+        let id = (pair.src_meta.dev, pair.src_meta.ino);
+        match self.0.get(&id) {
+            Some(earlier) if same_entry(earlier, pair.dst) => {
+                let warning = "warning: source directory";
+                report::error(
+                    PROG,
+                    format_args!("{warning} {} specified more than once", q(pair.src)),
+                );
+                Ok(Proceed::Skip)
+            }
+            Some(earlier) => Err(Error::msg(format!(
+                "will not create hard link {} to directory {}",
+                q(pair.dst),
+                q(earlier)
+            ))
+            .into()),
+            None => {
+                self.0.insert(id, pair.dst.to_path_buf());
+                Ok(Proceed::Replace)
+            }
+        }
+    }
+
+    /// The move of this directory did not happen after all.
+    pub fn forget(&mut self, src_meta: &Meta) {
+        self.0.remove(&(src_meta.dev, src_meta.ino));
+    }
 }
