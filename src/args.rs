@@ -257,10 +257,22 @@ impl From<UsageError> for Stop {
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, calling `check` on each option as it is met, so
 /// that an option's own error comes before those of later options;
-/// `--help` and `--version` stop the parse where they stand.
+/// `--help` and `--version` stop the parse where they stand. With
+/// `POSIXLY_CORRECT` in the environment, as with glibc's getopt, options
+/// end at the first operand.
 pub fn parse_checked(
     table: &[Opt],
     args: Vec<OsString>,
+    check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
+) -> Result<Parsed, Stop> {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    parse_in_order(table, args, posix, check)
+}
+
+fn parse_in_order(
+    table: &[Opt],
+    args: Vec<OsString>,
+    posix: bool,
     mut check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
 ) -> Result<Parsed, Stop> {
     let mut parsed = Parsed::default();
@@ -339,6 +351,10 @@ pub fn parse_checked(
             continue;
         }
         parsed.operands.push(arg);
+        if posix {
+            parsed.operands.extend(iter);
+            break;
+        }
     }
     next(&parsed, &mut seen)?;
     Ok(parsed)
@@ -517,6 +533,19 @@ mod tests {
         let r = p(&["--", "--verbose", "-x", "-"]).unwrap();
         assert!(r.opts.is_empty());
         assert_eq!(r.operands, ["--verbose", "-x", "-"]);
+    }
+
+    #[test]
+    fn posixly_correct_ends_options_at_the_first_operand() {
+        let args = ["-v", "a", "-S", "x", "--", "b"]
+            .map(OsString::from)
+            .to_vec();
+        let r = parse_in_order(TABLE, args.clone(), true, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts, [("verbose", None)]);
+        assert_eq!(r.operands, ["a", "-S", "x", "--", "b"]);
+        let r = parse_in_order(TABLE, args, false, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts.len(), 2);
+        assert_eq!(r.operands, ["a", "b"]);
     }
 
     #[test]
