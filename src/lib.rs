@@ -15,10 +15,15 @@
 //! The per-OS code lives in `platforms/`, one file per family, chosen at
 //! build time; `--cfg pmv_backend="posix"` forces the generic one.
 //!
-//! The feature `cli` (on by default) builds the `pmv` and `pln` programs.
-//! A program that only calls these functions turns it off
-//! (`default-features = false`) and then depends on rustix, cfg-if and libc
-//! alone.
+//! The package is `atomic-mv` on crates.io; the library in it is `pmv`. Its
+//! feature `cli` (on by default) builds the `pmv` and `pln` programs. A
+//! program that only calls these functions turns it off, and then depends
+//! on rustix, cfg-if and libc alone:
+//!
+//! ```toml
+//! [dependencies]
+//! atomic-mv = { version = "0.1", default-features = false }
+//! ```
 #![deny(missing_docs)]
 
 #[path = "../platforms/mod.rs"]
