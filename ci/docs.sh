@@ -43,7 +43,8 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-echo "== cargo run -p xtask -- dist"
+echo "== cargo test -p xtask; cargo run -p xtask -- dist"
+cargo test --locked --quiet -p xtask
 cargo run --locked --quiet -p xtask -- dist "$tmp/share" >/dev/null
 if diff -r share "$tmp/share" >"$tmp/diff"; then
     pass "share/ is what xtask renders from the option tables"

@@ -105,3 +105,56 @@ fn dist(dir: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spelling of every option is in each completion.
+    #[test]
+    fn completions_offer_every_option() {
+        for p in program::all() {
+            let (bash, zsh, fish) = (bash::render(&p), zsh::render(&p), fish::render(&p));
+            let bash_words: Vec<&str> = bash
+                .split(|c: char| c.is_whitespace() || c == '\'')
+                .collect();
+            for o in p.table {
+                if let Some(c) = o.short {
+                    assert!(bash_words.contains(&format!("-{c}").as_str()), "bash: -{c}");
+                    assert!(zsh.contains(&format!("-{c}")), "zsh: -{c}");
+                    assert!(fish.contains(&format!(" -s {c} ")), "fish: -{c}");
+                }
+                if let Some(l) = o.long {
+                    assert!(
+                        bash_words.contains(&format!("--{l}").as_str()),
+                        "bash: --{l}"
+                    );
+                    assert!(zsh.contains(&format!(")--{l}")), "zsh: --{l}");
+                    assert!(fish.contains(&format!(" -l {l} ")), "fish: --{l}");
+                }
+            }
+        }
+    }
+
+    /// `dist` writes each program's page and completions, nothing else.
+    #[test]
+    fn dist_writes_the_share_layout() {
+        let paths: Vec<String> = files()
+            .into_iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "man/man1/pmv.1",
+                "bash-completion/completions/pmv",
+                "zsh/site-functions/_pmv",
+                "fish/vendor_completions.d/pmv.fish",
+                "man/man1/pln.1",
+                "bash-completion/completions/pln",
+                "zsh/site-functions/_pln",
+                "fish/vendor_completions.d/pln.fish",
+            ]
+        );
+    }
+}
