@@ -4,16 +4,14 @@
 //! parser walks the arguments as `getopt_long` does (options anywhere
 //! before `--`, bundled short options, unambiguous abbreviations of long
 //! ones, `--opt=value` for optional values) and fails with GNU's exact
-//! messages. The same table renders `--help` ([`help`]) and builds the clap
-//! [`Command`] ([`command`]) from which the man pages and shell completions
-//! are generated, so none of them can drift from the parser. clap itself
-//! stays out of the start-up path, which matters to a program that is run
-//! once per deploy step and whose real work is a single system call.
+//! messages. The same table renders `--help` ([`help`]), and the build
+//! tasks (`xtask`) render the man pages and shell completions from it, so
+//! none of them can drift from the parser. No argument-parsing library is
+//! in the start-up path, which matters to a program that is run once per
+//! deploy step and whose real work is a single system call.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-
-use clap::{Arg, ArgAction, Command};
 
 /// How an option takes its argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +22,17 @@ pub enum Takes {
     Required,
     /// Only as `--long=VALUE`; the short form takes none (GNU's `-b`, `-u`).
     Optional,
+}
+
+/// What a shell offers for an option's argument.
+#[derive(Clone, Copy, Debug)]
+pub enum Complete {
+    /// Nothing: a free word, such as a backup suffix.
+    Nothing,
+    /// Directories.
+    Directory,
+    /// These words: the names the parser itself accepts.
+    Words(fn() -> Vec<&'static str>),
 }
 
 /// One option of a program.
@@ -41,6 +50,8 @@ pub struct Opt {
     pub value: &'static str,
     /// One line of help, starting with where the option comes from.
     pub help: &'static str,
+    /// What a shell completes for its argument.
+    pub complete: Complete,
 }
 
 impl Opt {
@@ -58,6 +69,7 @@ impl Opt {
             takes: Takes::Nothing,
             value: "",
             help,
+            complete: Complete::Nothing,
         }
     }
 
@@ -77,7 +89,13 @@ impl Opt {
             takes,
             value,
             help,
+            complete: Complete::Nothing,
         }
+    }
+
+    /// The same option, whose argument a shell completes with `complete`.
+    pub const fn completing(self, complete: Complete) -> Opt {
+        Opt { complete, ..self }
     }
 }
 
@@ -273,10 +291,22 @@ pub fn stopped(
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, calling `check` on each option as it is met, so
 /// that an option's own error comes before those of later options;
-/// `--help` and `--version` stop the parse where they stand.
+/// `--help` and `--version` stop the parse where they stand. With
+/// `POSIXLY_CORRECT` in the environment, as with glibc's getopt, options
+/// end at the first operand.
 pub fn parse_checked(
     table: &[Opt],
     args: Vec<OsString>,
+    check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
+) -> Result<Parsed, Stop> {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    parse_in_order(table, args, posix, check)
+}
+
+fn parse_in_order(
+    table: &[Opt],
+    args: Vec<OsString>,
+    posix: bool,
     mut check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
 ) -> Result<Parsed, Stop> {
     let mut parsed = Parsed::default();
@@ -306,6 +336,10 @@ pub fn parse_checked(
             short_options(table, &bytes[1..], &mut iter, &mut parsed.opts)?;
         } else {
             parsed.operands.push(arg);
+        }
+        if posix && !parsed.operands.is_empty() {
+            parsed.operands.extend(iter);
+            break;
         }
     }
     next(&parsed, &mut seen)?;
@@ -437,47 +471,6 @@ pub fn help(table: &[Opt]) -> String {
         .collect()
 }
 
-/// The clap description of a program, built from its table, for the man
-/// pages and shell completions.
-pub fn command(name: &'static str, about: &'static str, table: &[Opt]) -> Command {
-    let mut cmd = Command::new(name)
-        .about(about)
-        .disable_help_flag(true)
-        .disable_version_flag(true);
-    for o in table {
-        // A second entry for one id is another short spelling (ln's -F).
-        if cmd.get_arguments().any(|a| a.get_id() == o.id) {
-            if let Some(c) = o.short {
-                cmd = cmd.mut_arg(o.id, |a| a.visible_short_alias(c));
-            }
-            continue;
-        }
-        let mut arg = Arg::new(o.id).help(o.help);
-        if let Some(c) = o.short {
-            arg = arg.short(c);
-        }
-        if let Some(l) = o.long {
-            arg = arg.long(l);
-        }
-        arg = match o.takes {
-            Takes::Nothing => arg.action(ArgAction::SetTrue),
-            Takes::Required => arg.action(ArgAction::Set).value_name(o.value),
-            Takes::Optional => arg
-                .action(ArgAction::Set)
-                .num_args(0..=1)
-                .require_equals(true)
-                .value_name(o.value),
-        };
-        cmd = cmd.arg(arg);
-    }
-    cmd.arg(
-        Arg::new("FILE")
-            .num_args(0..)
-            .action(ArgAction::Append)
-            .value_parser(clap::value_parser!(std::path::PathBuf)),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,6 +545,19 @@ mod tests {
     }
 
     #[test]
+    fn posixly_correct_ends_options_at_the_first_operand() {
+        let args = ["-v", "a", "-S", "x", "--", "b"]
+            .map(OsString::from)
+            .to_vec();
+        let r = parse_in_order(TABLE, args.clone(), true, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts, [("verbose", None)]);
+        assert_eq!(r.operands, ["a", "-S", "x", "--", "b"]);
+        let r = parse_in_order(TABLE, args, false, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts.len(), 2);
+        assert_eq!(r.operands, ["a", "b"]);
+    }
+
+    #[test]
     fn gnu_messages() {
         let e = |a: &[&str]| p(a).unwrap_err().0;
         assert_eq!(e(&["--bogus"]), "unrecognized option '--bogus'");
@@ -577,28 +583,6 @@ mod tests {
         assert!(h.contains("  -u, --update[=WHEN] "), "{h}");
         let col: Vec<usize> = h.lines().map(|l| l.rfind(' ').unwrap()).collect();
         assert!(col.windows(2).all(|w| w[0] == w[1]), "{h}");
-    }
-
-    #[test]
-    fn command_merges_second_spellings() {
-        let table = [
-            Opt::flag("d", Some('d'), Some("directory"), "d"),
-            Opt::flag("d", Some('F'), None, "F"),
-        ];
-        let c = command("t", "about", &table);
-        c.clone().debug_assert();
-        let d = c.get_arguments().find(|a| a.get_id() == "d").unwrap();
-        assert_eq!(d.get_visible_short_aliases(), Some(vec!['F']));
-    }
-
-    #[test]
-    fn command_lists_every_option() {
-        let c = command("t", "about", TABLE);
-        let longs: Vec<_> = c.get_arguments().filter_map(|a| a.get_long()).collect();
-        assert_eq!(
-            longs,
-            ["verbose", "suffix", "strip-trailing-slashes", "update"]
-        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub const OPT_BACKUP: crate::args::Opt = crate::args::Opt::valued(
     crate::args::Takes::Optional,
     "CONTROL",
     "[GNU] make a backup of each existing destination file",
-);
+)
+.completing(crate::args::Complete::Words(|| control_names().collect()));
 
 /// `-b`, as mv and ln take it.
 pub const OPT_B: crate::args::Opt = crate::args::Opt::flag(

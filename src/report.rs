@@ -7,12 +7,6 @@ use std::io::{self, Write};
 use crate::quote::quote;
 
 /// The text `strerror` gives for `err`, without Rust's ` (os error N)`.
-///
-/// # Examples
-/// ```
-/// let e = std::io::Error::from_raw_os_error(2);
-/// assert_eq!(pmv::report::strerror(&e), "No such file or directory");
-/// ```
 pub fn strerror(err: &io::Error) -> String {
     let text = err.to_string();
     match (err.raw_os_error(), text.rfind(" (os error ")) {
@@ -44,11 +38,6 @@ impl Error {
             message: message.into(),
             cause: Some(cause),
         }
-    }
-
-    /// The system error behind this failure, if any.
-    pub fn cause(&self) -> Option<&io::Error> {
-        self.cause.as_ref()
     }
 }
 
@@ -107,4 +96,15 @@ pub fn yes(prompt: &str) -> bool {
 /// The `errno` behind `err`, if it came from the system.
 pub fn errno(err: &io::Error) -> Option<rustix::io::Errno> {
     err.raw_os_error().map(rustix::io::Errno::from_raw_os_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strerror_without_the_os_error_number() {
+        let e = io::Error::from_raw_os_error(2);
+        assert_eq!(strerror(&e), "No such file or directory");
+    }
 }

@@ -81,7 +81,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Required,
         "DIRECTORY",
         "[GNU] create the links in DIRECTORY",
-    ),
+    )
+    .completing(crate::args::Complete::Directory),
     Opt::flag(
         "logical",
         Some('L'),
@@ -116,15 +117,6 @@ pub const OPTIONS: &[Opt] = &[
     crate::args::OPT_HELP,
     crate::args::OPT_VERSION,
 ];
-
-/// The clap description of `pln`, for its man page and completions.
-pub fn command() -> clap::Command {
-    crate::args::command(
-        "pln",
-        "Make links; with -f, replace existing names atomically",
-        OPTIONS,
-    )
-}
 
 /// `pln`'s options.
 struct Options {

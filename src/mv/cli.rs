@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::args::{argmatch, bad_arg_message, Opt, Parsed, Stop, Takes, UsageError};
+use crate::args::{argmatch, bad_arg_message, Complete, Opt, Parsed, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
 
 /// The last of `-f`, `-i`, `-n` (GNU's `interactive` field).
@@ -116,6 +116,10 @@ const UPDATE: &[(&str, Update)] = &[
     ("older", Update::Older),
 ];
 
+fn update_words() -> Vec<&'static str> {
+    UPDATE.iter().map(|(name, _)| *name).collect()
+}
+
 /// `pmv`'s options, in GNU mv's `long_options` order (so that an
 /// ambiguous abbreviation lists the same candidates), then pmv's own.
 pub const OPTIONS: &[Opt] = &[
@@ -189,7 +193,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Required,
         "DIRECTORY",
         "[GNU] move all SOURCE arguments into DIRECTORY",
-    ),
+    )
+    .completing(Complete::Directory),
     Opt::valued(
         "update",
         Some('u'),
@@ -197,7 +202,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Optional,
         "UPDATE",
         "[GNU] replace only: all, none, none-fail, older (-u)",
-    ),
+    )
+    .completing(Complete::Words(update_words)),
     Opt::flag(
         "verbose",
         Some('v'),
@@ -225,15 +231,6 @@ pub const OPTIONS: &[Opt] = &[
     crate::args::OPT_HELP,
     crate::args::OPT_VERSION,
 ];
-
-/// The clap description of `pmv`, for its man page and completions.
-pub fn command() -> clap::Command {
-    crate::args::command(
-        "pmv",
-        "Rename SOURCE to DEST, or move SOURCE(s) to DIRECTORY, atomically where the system allows",
-        OPTIONS,
-    )
-}
 
 /// Parse `pmv`'s arguments (without the program name) into the raw
 /// options and the operands, or why parsing stopped.

@@ -45,15 +45,11 @@ Flip a release symlink atomically, on any system:
 ";
 
 fn version() -> String {
-    let p = crate::platform::BACKEND;
-    let noreplace = if crate::platform::NATIVE_NOREPLACE {
-        "native no-replace rename"
-    } else {
-        "no-replace rename by hard link (non-directories)"
-    };
     format!(
-        "pmv {}\nbackend: {p}\natomic: replace (rename), {noreplace}, exchange where the kernel and file system allow\n",
-        env!("CARGO_PKG_VERSION")
+        "pmv {}\nbackend: {}\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::platform::BACKEND,
+        crate::platform::CAPABILITIES
     )
 }
 
