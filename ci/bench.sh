@@ -53,7 +53,7 @@ target=${PMV_BENCH_TARGET:-x86_64-unknown-linux-musl}
 echo "== building pmv and pln (release, $target)"
 export CARGO_TARGET_DIR="$root/target/bench"
 rustup target add "$target" >/dev/null 2>&1 || true
-cargo build --release --locked -p pmv --bins --quiet --target "$target"
+cargo build --release --locked -p atomic-mv --bins --quiet --target "$target"
 pmv="$CARGO_TARGET_DIR/$target/release/pmv"
 pln="$CARGO_TARGET_DIR/$target/release/pln"
 bb=$(command -v busybox)

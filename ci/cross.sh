@@ -2,7 +2,8 @@
 # Type-check and lint pmv for every OS it supports, from one Linux host:
 #
 #   - cargo check --all-targets and cargo clippy --all-targets -D warnings
-#     for each target rustup ships a standard library for;
+#     for each target rustup ships a standard library for, and clippy of
+#     the library alone (--no-default-features);
 #   - cargo +nightly check -Zbuild-std for the targets it ships none for
 #     (OpenBSD, DragonFly, Solaris);
 #   - the generic POSIX backend forced on a foreign target.
@@ -49,9 +50,10 @@ fi
 rustup component add rust-src --toolchain nightly
 
 for t in "${stable_targets[@]}"; do
-    step "$t: check, clippy"
+    step "$t: check, clippy; clippy of the library without the cli feature"
     run cargo check --locked --all-targets --target "$t"
     run cargo clippy --locked --all-targets --target "$t" -- -D warnings
+    run cargo clippy --locked --lib --no-default-features --target "$t" -- -D warnings
 done
 
 # No rustup standard library for these: build it from source. `test` is

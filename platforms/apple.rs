@@ -30,6 +30,13 @@ pub use super::posix::{copy_range, next_data, strip_acls, sync_fs, HAS_SYNCFS};
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";
 
+/// What this backend does atomically, one operation a line, as
+/// `pmv --version` prints it.
+pub const CAPABILITIES: &str = "\
+replace: renameat, atomic
+no-replace rename: renameatx_np(RENAME_EXCL), atomic; where the file system refuses the flag, linkat+unlinkat, atomic for non-directories
+exchange: renameatx_np(RENAME_SWAP), atomic, where the file system supports it (APFS, HFS+)";
+
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
 

@@ -30,6 +30,22 @@ use std::path::Path;
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "bsd";
 
+/// What this backend does atomically, one operation a line, as
+/// `pmv --version` prints it.
+#[cfg(target_os = "freebsd")]
+pub const CAPABILITIES: &str = "\
+replace: renameat, atomic
+no-replace rename: renameat2(AT_RENAME_NOREPLACE), atomic, where the system has it (FreeBSD 16); else linkat+unlinkat, atomic for non-directories
+exchange: renameat2(AT_RENAME_EXCHANGE), atomic, where the system has it (FreeBSD 16) and the file system supports it; else not supported";
+
+/// What this backend does atomically, one operation a line, as
+/// `pmv --version` prints it.
+#[cfg(not(target_os = "freebsd"))]
+pub const CAPABILITIES: &str = "\
+replace: renameat, atomic
+no-replace rename: linkat+unlinkat, atomic for non-directories; a directory is looked up, then renamed (racy: --atomic refuses it)
+exchange: not supported (never emulated)";
+
 /// Whether a native rename-without-replace call is always there. On
 /// FreeBSD it is only found at run time, so this stays `false`: callers then
 /// look before they rename, and `-n` still gets `renameat2` where it exists.

@@ -30,6 +30,13 @@ pub use super::posix::next_data;
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
 
+/// What this backend does atomically, one operation a line, as
+/// `pmv --version` prints it.
+pub const CAPABILITIES: &str = "\
+replace: renameat, atomic
+no-replace rename: renameat2(RENAME_NOREPLACE), atomic; where the file system refuses the flag, linkat+unlinkat, atomic for non-directories
+exchange: renameat2(RENAME_EXCHANGE), atomic, where the file system supports it";
+
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
 

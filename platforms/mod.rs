@@ -51,7 +51,7 @@ cfg_if::cfg_if! {
 
 pub use imp::{
     copy_data, copy_range, copy_xattrs, exchange, next_data, rename_noreplace, strip_acls,
-    sync_file, sync_fs, BACKEND, HAS_SYNCFS, NATIVE_NOREPLACE,
+    sync_file, sync_fs, BACKEND, CAPABILITIES, HAS_SYNCFS, NATIVE_NOREPLACE,
 };
 pub use posix::{
     catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node, replace,

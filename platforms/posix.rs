@@ -28,6 +28,14 @@ use super::Node;
 #[allow(dead_code)]
 pub const BACKEND: &str = "posix";
 
+/// What this backend does atomically, one operation a line, as
+/// `pmv --version` prints it.
+#[allow(dead_code)]
+pub const CAPABILITIES: &str = "\
+replace: renameat, atomic
+no-replace rename: linkat+unlinkat, atomic for non-directories; a directory is looked up, then renamed (racy: --atomic refuses it)
+exchange: not supported (never emulated)";
+
 /// This backend has no native rename-without-replace call.
 #[allow(dead_code)]
 pub const NATIVE_NOREPLACE: bool = false;

@@ -4,16 +4,14 @@
 //! parser walks the arguments as `getopt_long` does (options anywhere
 //! before `--`, bundled short options, unambiguous abbreviations of long
 //! ones, `--opt=value` for optional values) and fails with GNU's exact
-//! messages. The same table renders `--help` ([`help`]) and builds the clap
-//! [`Command`] ([`command`]) from which the man pages and shell completions
-//! are generated, so none of them can drift from the parser. clap itself
-//! stays out of the start-up path, which matters to a program that is run
-//! once per deploy step and whose real work is a single system call.
+//! messages. The same table renders `--help` ([`help`]), and the build
+//! tasks (`xtask`) render the man pages and shell completions from it, so
+//! none of them can drift from the parser. No argument-parsing library is
+//! in the start-up path, which matters to a program that is run once per
+//! deploy step and whose real work is a single system call.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-
-use clap::{Arg, ArgAction, Command};
 
 /// How an option takes its argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +22,17 @@ pub enum Takes {
     Required,
     /// Only as `--long=VALUE`; the short form takes none (GNU's `-b`, `-u`).
     Optional,
+}
+
+/// What a shell offers for an option's argument.
+#[derive(Clone, Copy, Debug)]
+pub enum Complete {
+    /// Nothing: a free word, such as a backup suffix.
+    Nothing,
+    /// Directories.
+    Directory,
+    /// These words: the names the parser itself accepts.
+    Words(fn() -> Vec<&'static str>),
 }
 
 /// One option of a program.
@@ -41,6 +50,8 @@ pub struct Opt {
     pub value: &'static str,
     /// One line of help, starting with where the option comes from.
     pub help: &'static str,
+    /// What a shell completes for its argument.
+    pub complete: Complete,
 }
 
 impl Opt {
@@ -58,6 +69,7 @@ impl Opt {
             takes: Takes::Nothing,
             value: "",
             help,
+            complete: Complete::Nothing,
         }
     }
 
@@ -77,7 +89,13 @@ impl Opt {
             takes,
             value,
             help,
+            complete: Complete::Nothing,
         }
+    }
+
+    /// The same option, whose argument a shell completes with `complete`.
+    pub const fn completing(self, complete: Complete) -> Opt {
+        Opt { complete, ..self }
     }
 }
 
@@ -177,16 +195,7 @@ pub fn argmatch<T: Copy + PartialEq>(word: &str, names: &[(&str, T)]) -> Result<
 
 /// `quote()` in gnulib's locale style: curly quotes in a UTF-8 locale.
 fn locale_quote(s: &str) -> String {
-    let utf8 = ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(std::env::var_os)
-        .find(|v| !v.is_empty())
-        .map(|v| {
-            let v = v.to_string_lossy().to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
-        .unwrap_or(false);
-    if utf8 {
+    if crate::quote::utf8_locale() {
         format!("\u{2018}{s}\u{2019}")
     } else {
         format!("'{s}'")
@@ -254,13 +263,50 @@ impl From<UsageError> for Stop {
     }
 }
 
+/// What a program does when parsing stopped early, with its exit status:
+/// `--help` and `--version` print `help()` or `version()` on stdout and
+/// succeed; an error is printed as GNU prints it and fails.
+pub fn stopped(
+    prog: &str,
+    stop: Stop,
+    help: impl FnOnce() -> String,
+    version: impl FnOnce() -> String,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match stop {
+        Stop::Help => crate::report::out(help().trim_end()),
+        Stop::Version => crate::report::out(version().trim_end()),
+        Stop::Usage(e) => {
+            crate::report::usage_error(prog, e.0);
+            return ExitCode::FAILURE;
+        }
+        Stop::Fatal(message) => {
+            crate::report::error(prog, message);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, calling `check` on each option as it is met, so
 /// that an option's own error comes before those of later options;
-/// `--help` and `--version` stop the parse where they stand.
+/// `--help` and `--version` stop the parse where they stand. With
+/// `POSIXLY_CORRECT` in the environment, as with glibc's getopt, options
+/// end at the first operand.
 pub fn parse_checked(
     table: &[Opt],
     args: Vec<OsString>,
+    check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
+) -> Result<Parsed, Stop> {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    parse_in_order(table, args, posix, check)
+}
+
+fn parse_in_order(
+    table: &[Opt],
+    args: Vec<OsString>,
+    posix: bool,
     mut check: impl FnMut(&'static str, Option<&OsStr>) -> Result<(), Stop>,
 ) -> Result<Parsed, Stop> {
     let mut parsed = Parsed::default();
@@ -285,63 +331,83 @@ pub fn parse_checked(
             break;
         }
         if let Some(rest) = bytes.strip_prefix(b"--") {
-            let (name, value) = match rest.iter().position(|&b| b == b'=') {
-                Some(i) => (
-                    &rest[..i],
-                    Some(OsStr::from_bytes(&rest[i + 1..]).to_os_string()),
-                ),
-                None => (rest, None),
-            };
-            let name = String::from_utf8_lossy(name);
-            let opt = find_long(table, &name)?;
-            let long = opt.long.unwrap_or_default();
-            let value = match (opt.takes, value) {
-                (Takes::Nothing, Some(_)) => {
-                    return Err(
-                        UsageError(format!("option '--{long}' doesn't allow an argument")).into(),
-                    )
-                }
-                (Takes::Required, None) => Some(iter.next().ok_or_else(|| {
-                    UsageError(format!("option '--{long}' requires an argument"))
-                })?),
-                (_, v) => v,
-            };
-            parsed.opts.push((opt.id, value));
-            continue;
+            parsed.opts.push(long_option(table, rest, &mut iter)?);
+        } else if bytes.len() > 1 && bytes[0] == b'-' {
+            short_options(table, &bytes[1..], &mut iter, &mut parsed.opts)?;
+        } else {
+            parsed.operands.push(arg);
         }
-        if bytes.len() > 1 && bytes[0] == b'-' {
-            let mut i = 1;
-            while i < bytes.len() {
-                let opt = table
-                    .iter()
-                    .find(|o| bytes[i].is_ascii() && o.short == Some(bytes[i] as char))
-                    .ok_or_else(|| {
-                        UsageError(format!("invalid option -- '{}'", short_char(&bytes[i..])))
-                    })?;
-                if opt.takes != Takes::Required {
-                    parsed.opts.push((opt.id, None));
-                    i += 1;
-                    continue;
-                }
-                let value = if i + 1 < bytes.len() {
-                    OsStr::from_bytes(&bytes[i + 1..]).to_os_string()
-                } else {
-                    iter.next().ok_or_else(|| {
-                        UsageError(format!(
-                            "option requires an argument -- '{}'",
-                            bytes[i] as char
-                        ))
-                    })?
-                };
-                parsed.opts.push((opt.id, Some(value)));
-                break;
-            }
-            continue;
+        if posix && !parsed.operands.is_empty() {
+            parsed.operands.extend(iter);
+            break;
         }
-        parsed.operands.push(arg);
     }
     next(&parsed, &mut seen)?;
     Ok(parsed)
+}
+
+/// One `--name[=value]` (`rest` is what follows `--`), taking its value
+/// from the next argument when it requires one and has none.
+fn long_option(
+    table: &[Opt],
+    rest: &[u8],
+    args: &mut impl Iterator<Item = OsString>,
+) -> Result<(&'static str, Option<OsString>), UsageError> {
+    let (name, value) = match rest.iter().position(|&b| b == b'=') {
+        Some(i) => (
+            &rest[..i],
+            Some(OsStr::from_bytes(&rest[i + 1..]).to_os_string()),
+        ),
+        None => (rest, None),
+    };
+    let name = String::from_utf8_lossy(name);
+    let opt = find_long(table, &name)?;
+    let long = opt.long.unwrap_or_default();
+    let value = match (opt.takes, value) {
+        (Takes::Nothing, Some(_)) => {
+            return Err(UsageError(format!(
+                "option '--{long}' doesn't allow an argument"
+            )))
+        }
+        (Takes::Required, None) => Some(
+            args.next()
+                .ok_or_else(|| UsageError(format!("option '--{long}' requires an argument")))?,
+        ),
+        (_, v) => v,
+    };
+    Ok((opt.id, value))
+}
+
+/// A bundle of short options (`bundle` is what follows `-`); one that
+/// requires a value takes the rest of the bundle, or the next argument.
+fn short_options(
+    table: &[Opt],
+    bundle: &[u8],
+    args: &mut impl Iterator<Item = OsString>,
+    opts: &mut Vec<(&'static str, Option<OsString>)>,
+) -> Result<(), UsageError> {
+    for (i, &c) in bundle.iter().enumerate() {
+        let opt = table
+            .iter()
+            .find(|o| c.is_ascii() && o.short == Some(c as char))
+            .ok_or_else(|| {
+                UsageError(format!("invalid option -- '{}'", short_char(&bundle[i..])))
+            })?;
+        if opt.takes != Takes::Required {
+            opts.push((opt.id, None));
+            continue;
+        }
+        let value = if i + 1 < bundle.len() {
+            OsStr::from_bytes(&bundle[i + 1..]).to_os_string()
+        } else {
+            args.next().ok_or_else(|| {
+                UsageError(format!("option requires an argument -- '{}'", c as char))
+            })?
+        };
+        opts.push((opt.id, Some(value)));
+        break;
+    }
+    Ok(())
 }
 
 fn short_char(bytes: &[u8]) -> String {
@@ -403,47 +469,6 @@ pub fn help(table: &[Opt]) -> String {
         .iter()
         .map(|o| format!("{:width$}{}\n", left(o), o.help))
         .collect()
-}
-
-/// The clap description of a program, built from its table, for the man
-/// pages and shell completions.
-pub fn command(name: &'static str, about: &'static str, table: &[Opt]) -> Command {
-    let mut cmd = Command::new(name)
-        .about(about)
-        .disable_help_flag(true)
-        .disable_version_flag(true);
-    for o in table {
-        // A second entry for one id is another short spelling (ln's -F).
-        if cmd.get_arguments().any(|a| a.get_id() == o.id) {
-            if let Some(c) = o.short {
-                cmd = cmd.mut_arg(o.id, |a| a.visible_short_alias(c));
-            }
-            continue;
-        }
-        let mut arg = Arg::new(o.id).help(o.help);
-        if let Some(c) = o.short {
-            arg = arg.short(c);
-        }
-        if let Some(l) = o.long {
-            arg = arg.long(l);
-        }
-        arg = match o.takes {
-            Takes::Nothing => arg.action(ArgAction::SetTrue),
-            Takes::Required => arg.action(ArgAction::Set).value_name(o.value),
-            Takes::Optional => arg
-                .action(ArgAction::Set)
-                .num_args(0..=1)
-                .require_equals(true)
-                .value_name(o.value),
-        };
-        cmd = cmd.arg(arg);
-    }
-    cmd.arg(
-        Arg::new("FILE")
-            .num_args(0..)
-            .action(ArgAction::Append)
-            .value_parser(clap::value_parser!(std::path::PathBuf)),
-    )
 }
 
 #[cfg(test)]
@@ -520,6 +545,19 @@ mod tests {
     }
 
     #[test]
+    fn posixly_correct_ends_options_at_the_first_operand() {
+        let args = ["-v", "a", "-S", "x", "--", "b"]
+            .map(OsString::from)
+            .to_vec();
+        let r = parse_in_order(TABLE, args.clone(), true, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts, [("verbose", None)]);
+        assert_eq!(r.operands, ["a", "-S", "x", "--", "b"]);
+        let r = parse_in_order(TABLE, args, false, |_, _| Ok(())).unwrap();
+        assert_eq!(r.opts.len(), 2);
+        assert_eq!(r.operands, ["a", "b"]);
+    }
+
+    #[test]
     fn gnu_messages() {
         let e = |a: &[&str]| p(a).unwrap_err().0;
         assert_eq!(e(&["--bogus"]), "unrecognized option '--bogus'");
@@ -545,28 +583,6 @@ mod tests {
         assert!(h.contains("  -u, --update[=WHEN] "), "{h}");
         let col: Vec<usize> = h.lines().map(|l| l.rfind(' ').unwrap()).collect();
         assert!(col.windows(2).all(|w| w[0] == w[1]), "{h}");
-    }
-
-    #[test]
-    fn command_merges_second_spellings() {
-        let table = [
-            Opt::flag("d", Some('d'), Some("directory"), "d"),
-            Opt::flag("d", Some('F'), None, "F"),
-        ];
-        let c = command("t", "about", &table);
-        c.clone().debug_assert();
-        let d = c.get_arguments().find(|a| a.get_id() == "d").unwrap();
-        assert_eq!(d.get_visible_short_aliases(), Some(vec!['F']));
-    }
-
-    #[test]
-    fn command_lists_every_option() {
-        let c = command("t", "about", TABLE);
-        let longs: Vec<_> = c.get_arguments().filter_map(|a| a.get_long()).collect();
-        assert_eq!(
-            longs,
-            ["verbose", "suffix", "strip-trailing-slashes", "update"]
-        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub const OPT_BACKUP: crate::args::Opt = crate::args::Opt::valued(
     crate::args::Takes::Optional,
     "CONTROL",
     "[GNU] make a backup of each existing destination file",
-);
+)
+.completing(crate::args::Complete::Words(|| control_names().collect()));
 
 /// `-b`, as mv and ln take it.
 pub const OPT_B: crate::args::Opt = crate::args::Opt::flag(
@@ -91,12 +92,7 @@ pub fn backup_name(
     existing: impl FnOnce() -> Vec<OsString>,
 ) -> Option<PathBuf> {
     // "c//" is backed up as "c~": the name without its trailing slashes.
-    let bytes = file.as_os_str().as_bytes();
-    let mut end = bytes.len();
-    while end > 1 && bytes[end - 1] == b'/' {
-        end -= 1;
-    }
-    let file = Path::new(OsStr::from_bytes(&bytes[..end]));
+    let file = &crate::names::strip_trailing_slashes(file);
     let base = file.file_name().unwrap_or(file.as_os_str()).as_bytes();
     let simple = || {
         let mut name = file.as_os_str().to_os_string();
@@ -136,13 +132,25 @@ fn highest_number(base: &[u8], names: Vec<OsString>) -> Option<u64> {
 
 /// The names in the directory that holds `file`, for numbered backups.
 pub fn list_parent(file: &Path) -> Vec<OsString> {
-    let dir = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::read_dir(dir)
+    std::fs::read_dir(crate::names::parent(file))
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
         .unwrap_or_default()
+}
+
+/// The backup type from `--backup=WORD`, or from `VERSION_CONTROL` when
+/// no word was given, or `existing`; a bad word is a usage error with
+/// GNU's list of valid ones.
+pub fn control(word: Option<String>) -> Result<Control, crate::args::UsageError> {
+    let (word, context) = match word {
+        Some(w) => (w, "backup type"),
+        None => match std::env::var("VERSION_CONTROL") {
+            Ok(v) if !v.is_empty() => (v, "$VERSION_CONTROL"),
+            _ => return Ok(Control::Existing),
+        },
+    };
+    parse_control(&word).map_err(|e| {
+        crate::args::UsageError(crate::args::bad_arg_message(e, &word, context, NAMES))
+    })
 }
 
 #[cfg(test)]

@@ -14,24 +14,47 @@
 //!
 //! The per-OS code lives in `platforms/`, one file per family, chosen at
 //! build time; `--cfg pmv_backend="posix"` forces the generic one.
+//!
+//! The package is `atomic-mv` on crates.io; the library in it is `pmv`. Its
+//! feature `cli` (on by default) builds the `pmv` and `pln` programs. A
+//! program that only calls these functions turns it off, and then depends
+//! on rustix, cfg-if and libc alone:
+//!
+//! ```toml
+//! [dependencies]
+//! atomic-mv = { version = "0.1", default-features = false }
+//! ```
 #![deny(missing_docs)]
 
 #[path = "../platforms/mod.rs"]
 #[allow(missing_docs)]
+#[cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 mod platform;
 
+// The two programs (feature `cli`, on by default). Public only for the
+// binaries and for the build tasks that render the man pages and shell
+// completions from the option tables; not part of the library's API.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod args;
-pub mod backup;
-mod engine;
+#[cfg(feature = "cli")]
+mod backup;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
-#[allow(missing_docs)]
 pub mod ln;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
-#[allow(missing_docs)]
 pub mod mv;
+mod names;
+
+// The cross-file-system engine is reached only through `pmv` so far.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+mod engine;
 mod ops;
-pub mod quote;
-pub mod report;
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+mod quote;
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+mod report;
 mod stage;
 
 pub use ops::{

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 /// Whether the locale's character set is UTF-8 (`LC_ALL`, then
 /// `LC_CTYPE`, then `LANG`, as `setlocale` reads them).
-fn utf8_locale() -> bool {
+pub(crate) fn utf8_locale() -> bool {
     static UTF8: OnceLock<bool> = OnceLock::new();
     *UTF8.get_or_init(|| {
         let value = ["LC_ALL", "LC_CTYPE", "LANG"]
@@ -133,15 +133,7 @@ fn single_quoted(out: &mut String, units: &[Unit<'_>], mut pending: bool) -> boo
     pending
 }
 
-/// Quote `name` as GNU's `quoteaf` does.
-///
-/// # Examples
-/// ```
-/// use pmv::quote::quote;
-/// assert_eq!(quote("a b".as_ref()), "'a b'");
-/// assert_eq!(quote("it's".as_ref()), "\"it's\"");
-/// assert_eq!(quote("a\nb".as_ref()), "'a'$'\\n''b'");
-/// ```
+/// Quote `name` as GNU's `quoteaf` does: `'a b'`, `"it's"`, `'a'$'\n''b'`.
 pub fn quote(name: &OsStr) -> String {
     quote_in(name, utf8_locale())
 }
@@ -171,14 +163,7 @@ fn quote_in(name: &OsStr, utf8: bool) -> String {
 }
 
 /// Quote `name` as GNU's `quotef` does for `NAME: message` diagnostics:
-/// bare when nothing in it needs quoting, else as [`quote`].
-///
-/// # Examples
-/// ```
-/// use pmv::quote::quotef;
-/// assert_eq!(quotef("dir".as_ref()), "dir");
-/// assert_eq!(quotef("a b".as_ref()), "'a b'");
-/// ```
+/// bare when nothing in it needs quoting (`dir`), else as [`quote`].
 pub fn quotef(name: &OsStr) -> String {
     let b = name.as_bytes();
     let bare = !b.is_empty()
@@ -199,9 +184,18 @@ pub fn quotef(name: &OsStr) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_in;
+    use super::{quote, quote_in, quotef};
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn quote_and_quotef_as_gnu() {
+        assert_eq!(quote("a b".as_ref()), "'a b'");
+        assert_eq!(quote("it's".as_ref()), "\"it's\"");
+        assert_eq!(quote("a\nb".as_ref()), "'a'$'\\n''b'");
+        assert_eq!(quotef("dir".as_ref()), "dir");
+        assert_eq!(quotef("a b".as_ref()), "'a b'");
+    }
 
     fn c(name: &[u8]) -> String {
         quote_in(OsStr::from_bytes(name), false)

@@ -8,12 +8,6 @@ use std::sync::Mutex;
 use crate::quote::quote;
 
 /// The text `strerror` gives for `err`, without Rust's ` (os error N)`.
-///
-/// # Examples
-/// ```
-/// let e = std::io::Error::from_raw_os_error(2);
-/// assert_eq!(pmv::report::strerror(&e), "No such file or directory");
-/// ```
 pub fn strerror(err: &io::Error) -> String {
     let text = err.to_string();
     match (err.raw_os_error(), text.rfind(" (os error ")) {
@@ -45,11 +39,6 @@ impl Error {
             message: message.into(),
             cause: Some(cause),
         }
-    }
-
-    /// The system error behind this failure, if any.
-    pub fn cause(&self) -> Option<&io::Error> {
-        self.cause.as_ref()
     }
 }
 
@@ -118,4 +107,33 @@ pub fn out(line: impl fmt::Display) {
     write_around(true, &mut || {
         let _ = writeln!(io::stdout().lock(), "{line}");
     });
+}
+
+/// Prints `prompt` on stderr and reads a yes/no answer from stdin, as GNU's
+/// `yesno`: an answer starting with `y` or `Y` is yes, anything else
+/// (end of input included) is no.
+pub fn yes(prompt: &str) -> bool {
+    use std::io::BufRead;
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(prompt.as_bytes());
+    let _ = err.flush();
+    let mut line = Vec::new();
+    let _ = io::stdin().lock().read_until(b'\n', &mut line);
+    matches!(line.first(), Some(b'y' | b'Y'))
+}
+
+/// The `errno` behind `err`, if it came from the system.
+pub fn errno(err: &io::Error) -> Option<rustix::io::Errno> {
+    err.raw_os_error().map(rustix::io::Errno::from_raw_os_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strerror_without_the_os_error_number() {
+        let e = io::Error::from_raw_os_error(2);
+        assert_eq!(strerror(&e), "No such file or directory");
+    }
 }

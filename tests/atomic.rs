@@ -114,6 +114,74 @@ fn atomic_refuses_renaming_a_directory_away_for_a_backup() {
     assert_eq!((s.read("g"), s.read("g~")), ("new".into(), "old".into()));
 }
 
+/// The line of `pmv --version` that states what `op` does in this build.
+fn claim(version: &str, op: &str) -> String {
+    let prefix = format!("{op}: ");
+    version
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("--version states nothing about {op}: {version:?}"))
+        .to_string()
+}
+
+/// `--version` states what `--exchange` does in this build, and `--exchange`
+/// does that: it swaps where the claim says atomic, and where it refuses,
+/// the claim says so, or names the condition (system, file system) that
+/// was not met.
+#[test]
+fn version_states_what_exchange_does() {
+    let s = Scratch::new();
+    let v = s.pmv(["--version"]);
+    assert_eq!(v.code, 0, "{v:?}");
+    let exchange = claim(&v.stdout, "exchange");
+    s.file("a", "A").file("b", "B");
+    let r = s.pmv(["--exchange", "-T", "a", "b"]);
+    let refused = |why: &str| {
+        r.stderr
+            == format!("pmv: cannot exchange 'a' and 'b': atomic exchange is not supported {why}\n")
+    };
+    if r.code == 0 {
+        assert_eq!((s.read("a"), s.read("b")), ("B".into(), "A".into()));
+        assert!(
+            exchange.contains("atomic") && !exchange.starts_with("not supported"),
+            "--exchange swapped, but --version says {exchange:?}"
+        );
+    } else if refused("on this system") {
+        assert!(
+            exchange.starts_with("not supported") || exchange.contains("where the system has it"),
+            "--exchange is not supported on this system, but --version says {exchange:?}"
+        );
+    } else if refused("by this file system") {
+        assert!(
+            exchange.contains("where the file system supports it"),
+            "the file system refused --exchange, but --version says {exchange:?}"
+        );
+    } else {
+        panic!("--exchange failed for another reason: {r:?}");
+    }
+}
+
+/// `--version` names the mechanism `-n` uses for a file in this build.
+#[test]
+fn version_states_what_no_clobber_does() {
+    let s = Scratch::new();
+    let v = s.pmv(["--version"]);
+    let noreplace = claim(&v.stdout, "no-replace rename");
+    assert!(claim(&v.stdout, "replace").starts_with("renameat, atomic"));
+    s.file("a", "A");
+    let r = s.pmv(["-n", "--debug", "a", "c"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mechanism = r
+        .stderr
+        .strip_prefix("pmv: 'a' -> 'c': ")
+        .and_then(|m| m.strip_suffix(": atomic\n"))
+        .unwrap_or_else(|| panic!("-n on a file was not atomic: {r:?}"));
+    assert!(
+        noreplace.contains(mechanism),
+        "-n used {mechanism}, but --version says {noreplace:?}"
+    );
+}
+
 #[test]
 fn version_names_the_backend() {
     let s = Scratch::new();

@@ -59,6 +59,24 @@ fn usage_errors_change_nothing() {
     assert_eq!(s.tree(), before);
 }
 
+/// With `POSIXLY_CORRECT`, as with GNU's getopt, options end at the first
+/// operand: a later `-v` is an operand.
+#[test]
+fn posixly_correct_ends_options_at_the_first_operand() {
+    let s = Scratch::new();
+    s.file("a", "A").dir("d");
+    let posix = [("POSIXLY_CORRECT", "1")];
+    s.run_with("pmv", ["a", "d", "-v"], None, &posix)
+        .fails("pmv: target '-v': No such file or directory\n");
+    assert_eq!(s.tree(), lines(&["a f:A", "d/"]));
+    s.run_with("pmv", ["-v", "a", "d"], None, &posix)
+        .ok()
+        .stdout("renamed 'a' -> 'd/a'\n");
+    s.run_with("pln", ["-s", "t", "l", "-v"], None, &posix)
+        .fails("pln: target '-v': No such file or directory\n");
+    assert!(!s.exists("l"));
+}
+
 #[test]
 fn help_and_version_exit_zero() {
     let s = Scratch::new();

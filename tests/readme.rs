@@ -28,7 +28,7 @@ use std::process::{Command, Stdio};
 use util::{lines, Scratch};
 
 /// Info strings of blocks that are not recipes.
-const NOT_RUN: &[&str] = &["text", "dockerfile"];
+const NOT_RUN: &[&str] = &["text", "dockerfile", "toml"];
 
 /// A recipe's check: runs it (once or more) and looks at the result.
 type Check = fn(&Recipe);
@@ -58,10 +58,9 @@ const RECIPES: &[(&str, Check)] = &[
     ),
     ("pln -sfn \"releases/$version\" current", pln_flip),
     ("rustup target add x86_64-unknown-linux-musl", static_build),
-    (
-        "cargo run --locked -p xtask -- dist target/dist     # writes target/dist/man and target/dist/completions",
-        man_and_completions,
-    ),
+    ("cargo install --locked atomic-mv", install_from_crates_io),
+    ("cargo install --locked --path .", install_from_a_clone),
+    ("PREFIX=/usr/local", man_and_completions),
 ];
 
 /// One fenced block of README.md.
@@ -529,22 +528,72 @@ fn static_build(r: &Recipe) {
     );
 }
 
-fn man_and_completions(r: &Recipe) {
+/// The package's name in Cargo.toml.
+fn package_name() -> String {
+    let manifest = ci_file("Cargo.toml");
+    let package = manifest.split("[package]").nth(1).expect("[package]");
+    let line = package
+        .lines()
+        .find(|l| l.starts_with("name = "))
+        .expect("the package's name");
+    line["name = ".len()..].trim_matches('"').to_string()
+}
+
+fn install_from_crates_io(r: &Recipe) {
     r.sh(STAND_INS).ok();
-    assert_eq!(
-        r.calls(),
-        [
-            "cargo run --locked -p xtask -- dist target/dist",
-            "install -Dm644 -t /usr/local/share/man/man1 target/dist/man/pmv.1 target/dist/man/pln.1",
-            "install -Dm644 target/dist/completions/pmv.bash /usr/local/share/bash-completion/completions/pmv",
-            "install -Dm644 target/dist/completions/pln.bash /usr/local/share/bash-completion/completions/pln",
-            "install -Dm644 -t /usr/local/share/zsh/site-functions target/dist/completions/_pmv target/dist/completions/_pln",
-            "install -Dm644 -t /usr/share/fish/vendor_completions.d target/dist/completions/pmv.fish target/dist/completions/pln.fish",
-        ]
+    assert_eq!(r.calls(), ["cargo install --locked atomic-mv"]);
+    assert_eq!(package_name(), "atomic-mv");
+}
+
+fn install_from_a_clone(r: &Recipe) {
+    r.sh(STAND_INS).ok();
+    assert_eq!(r.calls(), ["cargo install --locked --path ."]);
+}
+
+/// Run for real, into a prefix the test owns (the README says any prefix
+/// one owns works), from a copy of the repository's `share/`.
+fn man_and_completions(r: &Recipe) {
+    let share = Path::new(env!("CARGO_MANIFEST_DIR")).join("share");
+    let prefix = r.s.path("prefix");
+    let text = r.block.text.replacen(
+        "PREFIX=/usr/local\n",
+        &format!("PREFIX='{}'\n", prefix.display()),
+        1,
     );
-    // ci/docs.sh generates the same files and loads them as installed.
-    assert!(
-        ci_file("ci/docs.sh").contains("cargo run --locked --quiet -p xtask -- dist"),
-        "ci/docs.sh"
-    );
+    assert_ne!(text, r.block.text, "the recipe no longer sets PREFIX first");
+    let copy = format!("cp -R '{}' share", share.display());
+    r.sh_script(&format!("{copy}\n{text}")).ok();
+    let installed = tree_of(&prefix.join("share"));
+    assert_eq!(installed, tree_of(&share));
+    for file in [
+        "man/man1/pmv.1",
+        "man/man1/pln.1",
+        "bash-completion/completions/pmv",
+        "zsh/site-functions/_pmv",
+        "fish/vendor_completions.d/pmv.fish",
+    ] {
+        assert!(
+            installed.iter().any(|(p, _)| p == file),
+            "{file} not installed: {installed:?}"
+        );
+    }
+}
+
+/// Every file under `dir`, by relative path, with its content.
+fn tree_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
 }

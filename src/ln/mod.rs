@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use rustix::fs::{AtFlags, CWD};
 use rustix::io::Errno;
 
-use crate::args::{Opt, Parsed, Stop, Takes, UsageError};
+use crate::args::{Opt, Parsed, Takes, UsageError};
 use crate::backup::{self, Control};
 use crate::quote::quotef;
-use crate::report::{self, q, Error};
+use crate::report::{self, errno, q, Error};
 
 const PROG: &str = "pln";
 
@@ -81,7 +81,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Required,
         "DIRECTORY",
         "[GNU] create the links in DIRECTORY",
-    ),
+    )
+    .completing(crate::args::Complete::Directory),
     Opt::flag(
         "logical",
         Some('L'),
@@ -117,15 +118,6 @@ pub const OPTIONS: &[Opt] = &[
     crate::args::OPT_VERSION,
 ];
 
-/// The clap description of `pln`, for its man page and completions.
-pub fn command() -> clap::Command {
-    crate::args::command(
-        "pln",
-        "Make links; with -f, replace existing names atomically",
-        OPTIONS,
-    )
-}
-
 /// `pln`'s options.
 struct Options {
     symbolic: bool,
@@ -156,7 +148,7 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
         .map(|w| w.to_string_lossy().into_owned());
     let suffix: Option<OsString> = m.values("suffix").flatten().last().map(OsString::from);
     let backup = if make_backups {
-        let control = crate::mv::cli::backup_control(word)?;
+        let control = backup::control(word)?;
         make_backups = control != Control::None;
         make_backups.then(|| (control, backup::suffix(suffix.as_deref())))
     } else {
@@ -185,120 +177,118 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     let mut dirs_seen = 0;
     let parsed = crate::args::parse_checked(OPTIONS, args, |id, _| {
         crate::args::one_target_directory(id, &mut dirs_seen)
-    });
-    let m = match parsed {
-        Ok(m) => m,
-        Err(Stop::Usage(e)) => {
-            report::usage_error(PROG, e.0);
-            return ExitCode::FAILURE;
-        }
-        Err(Stop::Fatal(message)) => {
-            report::error(PROG, message);
-            return ExitCode::FAILURE;
-        }
-        Err(Stop::Help) => {
-            report::out(
-                format_args!("{HELP_USAGE}{}{HELP_FOOTER}", crate::args::help(OPTIONS))
-                    .to_string()
-                    .trim_end(),
-            );
-            return ExitCode::SUCCESS;
-        }
-        Err(Stop::Version) => {
-            report::out(format_args!(
-                "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged in a private directory beside it, then renamed over it)",
-                env!("CARGO_PKG_VERSION"),
-                crate::BACKEND
-            ));
-            return ExitCode::SUCCESS;
-        }
-    };
-    let opts = match options(&m) {
-        Ok(o) => o,
-        Err(e) => {
-            report::usage_error(PROG, e.0);
-            return ExitCode::FAILURE;
-        }
+    })
+    .and_then(|m| Ok((options(&m)?, m.operands)));
+    let (opts, operands) = match parsed {
+        Ok(parsed) => parsed,
+        Err(stop) => return crate::args::stopped(PROG, stop, help, version),
     };
     if opts.relative && !opts.symbolic {
         report::error(PROG, "cannot do --relative without --symbolic");
         return ExitCode::FAILURE;
     }
-    run(opts, m.operands)
+    run(opts, operands)
 }
 
+fn help() -> String {
+    format!("{HELP_USAGE}{}{HELP_FOOTER}", crate::args::help(OPTIONS))
+}
+
+fn version() -> String {
+    format!(
+        "pln {}\nbackend: {}\natomic: replacing a name with -f (new link staged in a private directory beside it, then renamed over it)",
+        env!("CARGO_PKG_VERSION"),
+        crate::BACKEND
+    )
+}
+
+/// One link to make: (TARGET, LINK_NAME).
+type Job = (PathBuf, PathBuf);
+
 fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
-    let n = operands.len();
-    let to_dir = opts.target_dir.is_some();
-    if n == 0 {
+    if operands.is_empty() {
         report::usage_error(PROG, "missing file operand");
         return ExitCode::FAILURE;
     }
-    let jobs: Vec<(PathBuf, PathBuf)> = if opts.no_target {
-        if to_dir {
-            report::error(
-                PROG,
-                "cannot combine --target-directory and --no-target-directory",
-            );
-            return ExitCode::FAILURE;
-        }
-        match n {
-            1 => {
-                report::usage_error(
-                    PROG,
-                    format_args!("missing destination file operand after {}", q(&operands[0])),
-                );
-                return ExitCode::FAILURE;
-            }
-            2 => vec![(PathBuf::from(&operands[0]), PathBuf::from(&operands[1]))],
-            _ => {
-                report::usage_error(PROG, format_args!("extra operand {}", q(&operands[2])));
-                return ExitCode::FAILURE;
-            }
-        }
+    let jobs = if opts.no_target {
+        no_target(&opts, &operands)
     } else {
-        let (sources, dir): (&[OsString], PathBuf) = match &opts.target_dir {
-            Some(d) => {
-                if let Err(e) = rustix::fs::stat(d) {
-                    report::error(
-                        PROG,
-                        Error::io(format!("failed to access {}", q(d)), e.into()),
-                    );
-                    return ExitCode::FAILURE;
-                }
-                if !is_dir(d, false) {
-                    report::error(PROG, format_args!("target {} is not a directory", q(d)));
-                    return ExitCode::FAILURE;
-                }
-                (&operands[..], d.clone())
-            }
-            None if n == 1 => (&operands[..], PathBuf::from(".")),
-            None => {
-                let last = Path::new(&operands[n - 1]);
-                if is_dir(last, opts.no_deref) {
-                    (&operands[..n - 1], last.to_path_buf())
-                } else if n > 2 {
-                    let why = match rustix::fs::stat(last) {
-                        Err(e) => e.into(),
-                        Ok(_) => io::Error::from_raw_os_error(Errno::NOTDIR.raw_os_error()),
-                    };
-                    report::error(PROG, Error::io(format!("target {}", q(last)), why));
-                    return ExitCode::FAILURE;
-                } else {
-                    let job = (PathBuf::from(&operands[0]), last.to_path_buf());
-                    return finish(opts, vec![job]);
-                }
-            }
-        };
-        sources
-            .iter()
-            .map(|s| (PathBuf::from(s), crate::mv::into_dir(&dir, Path::new(s))))
-            .collect()
+        plan(&opts, &operands)
     };
-    finish(opts, jobs)
+    match jobs {
+        Ok(jobs) => finish(opts, jobs),
+        Err(()) => ExitCode::FAILURE,
+    }
 }
 
-fn finish(opts: Options, jobs: Vec<(PathBuf, PathBuf)>) -> ExitCode {
+/// `-T TARGET LINK_NAME`: exactly two operands, and no `-t`. Errors are
+/// reported here.
+fn no_target(opts: &Options, operands: &[OsString]) -> Result<Vec<Job>, ()> {
+    if opts.target_dir.is_some() {
+        report::error(
+            PROG,
+            "cannot combine --target-directory and --no-target-directory",
+        );
+        return Err(());
+    }
+    match operands {
+        [target, link] => Ok(vec![(PathBuf::from(target), PathBuf::from(link))]),
+        [only] => {
+            report::usage_error(
+                PROG,
+                format_args!("missing destination file operand after {}", q(only)),
+            );
+            Err(())
+        }
+        [_, _, extra, ..] => {
+            report::usage_error(PROG, format_args!("extra operand {}", q(extra)));
+            Err(())
+        }
+        [] => Err(()),
+    }
+}
+
+/// The other forms: `TARGET LINK_NAME`, `TARGET` (into `.`), `TARGET...
+/// DIRECTORY`, `-t DIRECTORY TARGET...`. Errors are reported here.
+fn plan(opts: &Options, operands: &[OsString]) -> Result<Vec<Job>, ()> {
+    let n = operands.len();
+    let (sources, dir): (&[OsString], PathBuf) = match &opts.target_dir {
+        Some(d) => {
+            if let Err(e) = rustix::fs::stat(d) {
+                let e = Error::io(format!("failed to access {}", q(d)), e.into());
+                report::error(PROG, e);
+                return Err(());
+            }
+            if !is_dir(d, false) {
+                report::error(PROG, format_args!("target {} is not a directory", q(d)));
+                return Err(());
+            }
+            (operands, d.clone())
+        }
+        None if n == 1 => (operands, PathBuf::from(".")),
+        None => {
+            let last = Path::new(&operands[n - 1]);
+            if is_dir(last, opts.no_deref) {
+                (&operands[..n - 1], last.to_path_buf())
+            } else if n > 2 {
+                let why = match rustix::fs::stat(last) {
+                    Err(e) => e.into(),
+                    Ok(_) => io::Error::from_raw_os_error(Errno::NOTDIR.raw_os_error()),
+                };
+                report::error(PROG, Error::io(format!("target {}", q(last)), why));
+                return Err(());
+            } else {
+                return Ok(vec![(PathBuf::from(&operands[0]), last.to_path_buf())]);
+            }
+        }
+    };
+    Ok(sources
+        .iter()
+        .map(|s| (PathBuf::from(s), crate::names::into_dir(&dir, Path::new(s))))
+        .collect())
+}
+
+fn finish(opts: Options, jobs: Vec<Job>) -> ExitCode {
     if opts.verbose {
         crate::platform::ignore_sigpipe();
     }
@@ -347,10 +337,6 @@ struct Linker {
 
 type Outcome = Result<(), Option<Error>>;
 
-fn errno(e: &io::Error) -> Option<Errno> {
-    e.raw_os_error().map(Errno::from_raw_os_error)
-}
-
 fn id(path: &Path, follow: bool) -> io::Result<(u64, u64, bool)> {
     let st = if follow {
         rustix::fs::stat(path)?
@@ -378,91 +364,23 @@ impl Linker {
         Ok(())
     }
 
+    /// Make the link `dest` to `source`, replacing an existing `dest`
+    /// atomically when asked to (`-f`, `-i`, `-b`).
     fn link(&mut self, source: &Path, dest: &Path) -> Outcome {
-        let src_id = if self.opts.symbolic {
-            None
-        } else {
-            let sid = id(source, self.opts.logical)
-                .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
-            if sid.2 && !self.opts.dir_links {
-                return Err(Some(Error::msg(format!(
-                    "{}: hard link not allowed for directory",
-                    quotef(source.as_os_str())
-                ))));
-            }
-            Some(sid)
-        };
+        let src_id = self.source_id(source)?;
         let target: PathBuf = if self.opts.relative {
             relative::relative_to(source, dest)
         } else {
             source.to_path_buf()
         };
-        let first = self.create(&target, source, dest);
         let replace = self.opts.force || self.opts.interactive || self.opts.backup.is_some();
-        let mut backup_name = None;
-        match first {
-            Ok(()) => {}
+        let backup = match self.create(&target, source, dest) {
+            Ok(()) => None,
             Err(e) if errno(&e) == Some(Errno::EXIST) && replace => {
-                let dest_id = id(dest, false)
-                    .map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
-                if dest_id.2 {
-                    return Err(Some(Error::msg(format!(
-                        "{}: cannot overwrite directory",
-                        quotef(dest.as_os_str())
-                    ))));
-                }
-                if !self.opts.symbolic && self.created.contains(&(dest_id.0, dest_id.1)) {
-                    return Err(Some(Error::msg(format!(
-                        "will not overwrite just-created {} with {}",
-                        q(dest),
-                        q(source)
-                    ))));
-                }
-                let same = match src_id {
-                    Some(s) => (s.0, s.1) == (dest_id.0, dest_id.1),
-                    None => id(source, true).is_ok_and(|s| (s.0, s.1) == (dest_id.0, dest_id.1)),
-                };
-                if same {
-                    return Err(Some(Error::msg(format!(
-                        "{} and {} are the same file",
-                        q(source),
-                        q(dest)
-                    ))));
-                }
-                if self.opts.interactive {
-                    let prompt = format!("{PROG}: replace {}? ", q(dest));
-                    if !crate::mv::yes(&prompt) {
-                        return Err(None);
-                    }
-                }
-                if let Some((control, suffix)) = &self.opts.backup {
-                    if let Some(b) =
-                        backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
-                    {
-                        crate::ops::link_replacing(dest, &b)
-                            .or_else(|_| {
-                                crate::platform::replace(rustix::fs::CWD, dest, rustix::fs::CWD, &b)
-                                    .map(drop)
-                            })
-                            .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
-                        backup_name = Some(b);
-                    }
-                }
-                let replaced = if self.opts.symbolic {
-                    crate::ops::flip_symlink(target.as_os_str(), dest)
-                } else {
-                    let flags = self.opts.logical;
-                    let real = if flags {
-                        std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf())
-                    } else {
-                        source.to_path_buf()
-                    };
-                    crate::ops::link_replacing(&real, dest)
-                };
-                replaced.map_err(|e| Some(self.create_error(source, dest, e)))?;
+                self.replace(source, dest, &target, src_id)?
             }
             Err(e) => return Err(Some(self.create_error(source, dest, e))),
-        }
+        };
         if self.remember {
             if let Ok(d) = id(dest, false) {
                 self.created.insert((d.0, d.1));
@@ -470,15 +388,101 @@ impl Linker {
         }
         if self.opts.verbose {
             let arrow = if self.opts.symbolic { '-' } else { '=' };
-            match &backup_name {
-                Some(b) => report::out(format_args!(
-                    "{} ~ {} {arrow}> {}",
-                    q(b),
-                    q(dest),
-                    q(&target)
-                )),
-                None => report::out(format_args!("{} {arrow}> {}", q(dest), q(&target))),
+            let (dest, target) = (q(dest), q(&target));
+            match &backup {
+                Some(b) => report::out(format_args!("{} ~ {dest} {arrow}> {target}", q(b))),
+                None => report::out(format_args!("{dest} {arrow}> {target}")),
             }
+        }
+        Ok(())
+    }
+
+    /// For a hard link, the identity of `source` (followed with `-L`);
+    /// a directory is refused unless `-d`.
+    fn source_id(&self, source: &Path) -> Result<Option<(u64, u64, bool)>, Option<Error>> {
+        if self.opts.symbolic {
+            return Ok(None);
+        }
+        let sid = id(source, self.opts.logical)
+            .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
+        if sid.2 && !self.opts.dir_links {
+            return Err(Some(Error::msg(format!(
+                "{}: hard link not allowed for directory",
+                quotef(source.as_os_str())
+            ))));
+        }
+        Ok(Some(sid))
+    }
+
+    /// `dest` exists: check that it may be replaced, ask (`-i`), back it
+    /// up (`-b`), then replace it in one rename. Returns the backup's name.
+    fn replace(
+        &self,
+        source: &Path,
+        dest: &Path,
+        target: &Path,
+        src_id: Option<(u64, u64, bool)>,
+    ) -> Result<Option<PathBuf>, Option<Error>> {
+        self.check_replaceable(source, dest, src_id)?;
+        if self.opts.interactive && !report::yes(&format!("{PROG}: replace {}? ", q(dest))) {
+            return Err(None);
+        }
+        let backup = match &self.opts.backup {
+            Some((control, suffix)) => {
+                backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
+            }
+            None => None,
+        };
+        if let Some(b) = &backup {
+            crate::ops::link_replacing(dest, b)
+                .or_else(|_| crate::platform::replace(CWD, dest, CWD, b).map(drop))
+                .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
+        }
+        let replaced = if self.opts.symbolic {
+            crate::ops::flip_symlink(target.as_os_str(), dest)
+        } else if self.opts.logical {
+            let real = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
+            crate::ops::link_replacing(&real, dest)
+        } else {
+            crate::ops::link_replacing(source, dest)
+        };
+        replaced.map_err(|e| Some(self.create_error(source, dest, e)))?;
+        Ok(backup)
+    }
+
+    /// GNU's refusals before replacing `dest`: a directory, a name this
+    /// run just made, or the same file as `source`.
+    fn check_replaceable(
+        &self,
+        source: &Path,
+        dest: &Path,
+        src_id: Option<(u64, u64, bool)>,
+    ) -> Result<(), Error> {
+        let dest_id =
+            id(dest, false).map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
+        if dest_id.2 {
+            return Err(Error::msg(format!(
+                "{}: cannot overwrite directory",
+                quotef(dest.as_os_str())
+            )));
+        }
+        if !self.opts.symbolic && self.created.contains(&(dest_id.0, dest_id.1)) {
+            return Err(Error::msg(format!(
+                "will not overwrite just-created {} with {}",
+                q(dest),
+                q(source)
+            )));
+        }
+        let same = match src_id {
+            Some(s) => (s.0, s.1) == (dest_id.0, dest_id.1),
+            None => id(source, true).is_ok_and(|s| (s.0, s.1) == (dest_id.0, dest_id.1)),
+        };
+        if same {
+            return Err(Error::msg(format!(
+                "{} and {} are the same file",
+                q(source),
+                q(dest)
+            )));
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::args::{argmatch, bad_arg_message, BadArg, Opt, Stop, Takes, UsageError};
+use crate::args::{argmatch, bad_arg_message, Complete, Opt, Parsed, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
 
 /// The last of `-f`, `-i`, `-n` (GNU's `interactive` field).
@@ -47,11 +47,14 @@ pub enum Target {
     Dir(PathBuf),
 }
 
-/// Everything `pmv` was asked to do, except the operands.
+/// Everything `pmv` was asked to do, except the operands, settled: what
+/// [`Raw::finish`] makes of the command line once the operands are read.
 #[derive(Clone, Debug)]
 pub struct Options {
     pub interactive: Interactive,
     pub update: Update,
+    /// `-b`, `--backup`, `-S`: the backup type and suffix; `None` for no
+    /// backups.
     pub backup: Option<(Control, OsString)>,
     pub target: Target,
     pub verbose: bool,
@@ -60,25 +63,50 @@ pub struct Options {
     pub no_copy: bool,
     pub debug: bool,
     pub atomic: bool,
-    /// Both `-t` and `-T` were given: refused once the operands are counted.
-    pub conflict: bool,
-    /// `-b`, `--backup`, `-S` as given: (CONTROL, SUFFIX), checked by
-    /// [`resolve_backup`] after the operands, in GNU's order.
-    pub backup_request: Option<(Option<String>, Option<OsString>)>,
     /// `--sync`: flush copied data and changed directories.
     pub sync: bool,
     /// `-g`, `--progress`: a progress bar for copies, on a terminal.
     pub progress: bool,
 }
 
-/// What the command line asked for.
+impl Options {
+    /// `-n` or `--update=none[-fail]`: never replace an existing DEST.
+    pub fn no_clobber(&self) -> bool {
+        matches!(self.update, Update::None | Update::NoneFail)
+    }
+}
+
+/// `-b`, `--backup`, `-S` as given: (CONTROL, SUFFIX).
+type BackupRequest = (Option<String>, Option<OsString>);
+
+/// The command line as parsed, before the operands are looked at. GNU
+/// checks some options only after the operands and the target directory
+/// (`-t` with `-T`, the backup type), so those stay raw here.
 #[derive(Debug)]
-pub enum Request {
-    Help,
-    Version,
-    Move(Options, Vec<OsString>),
-    /// A fatal error GNU reports without the "Try" line.
-    Fatal(String),
+pub struct Raw {
+    /// Everything but the backup settings (`backup` is `None`).
+    pub options: Options,
+    /// Both `-t` and `-T` were given: refused once the operands are counted.
+    pub conflict: bool,
+    backup: Option<BackupRequest>,
+}
+
+impl Raw {
+    /// The finished options: the backup type checked and settled, after
+    /// the operands and the target directory, as GNU does.
+    pub fn finish(self) -> Result<Options, UsageError> {
+        let mut options = self.options;
+        let Some((word, suffix)) = self.backup else {
+            return Ok(options);
+        };
+        if options.exchange || options.no_clobber() {
+            return Err(UsageError(
+                "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
+            ));
+        }
+        options.backup = Some((backup::control(word)?, backup::suffix(suffix.as_deref())));
+        Ok(options)
+    }
 }
 
 const UPDATE: &[(&str, Update)] = &[
@@ -87,6 +115,10 @@ const UPDATE: &[(&str, Update)] = &[
     ("none-fail", Update::NoneFail),
     ("older", Update::Older),
 ];
+
+fn update_words() -> Vec<&'static str> {
+    UPDATE.iter().map(|(name, _)| *name).collect()
+}
 
 /// `pmv`'s options, in GNU mv's `long_options` order (so that an
 /// ambiguous abbreviation lists the same candidates), then pmv's own.
@@ -161,7 +193,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Required,
         "DIRECTORY",
         "[GNU] move all SOURCE arguments into DIRECTORY",
-    ),
+    )
+    .completing(Complete::Directory),
     Opt::valued(
         "update",
         Some('u'),
@@ -169,7 +202,8 @@ pub const OPTIONS: &[Opt] = &[
         Takes::Optional,
         "UPDATE",
         "[GNU] replace only: all, none, none-fail, older (-u)",
-    ),
+    )
+    .completing(Complete::Words(update_words)),
     Opt::flag(
         "verbose",
         Some('v'),
@@ -198,74 +232,15 @@ pub const OPTIONS: &[Opt] = &[
     crate::args::OPT_VERSION,
 ];
 
-/// The clap description of `pmv`, for its man page and completions.
-pub fn command() -> clap::Command {
-    crate::args::command(
-        "pmv",
-        "Rename SOURCE to DEST, or move SOURCE(s) to DIRECTORY, atomically where the system allows",
-        OPTIONS,
-    )
-}
-
-/// Turn `pmv`'s arguments (without the program name) into a [`Request`].
-pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
+/// Parse `pmv`'s arguments (without the program name) into the raw
+/// options and the operands, or why parsing stopped.
+pub fn parse(args: Vec<OsString>) -> Result<(Raw, Vec<OsString>), Stop> {
     let mut dirs_seen = 0;
-    let parsed = crate::args::parse_checked(OPTIONS, args, |id, value| match (id, value) {
-        ("update", Some(w)) => {
-            let w = w.to_string_lossy();
-            argmatch(&w, UPDATE)
-                .map(drop)
-                .map_err(|e| Stop::Usage(UsageError(bad_arg_message(e, &w, "--update", UPDATE))))
-        }
+    let m = crate::args::parse_checked(OPTIONS, args, |id, value| match (id, value) {
+        ("update", Some(w)) => update(w).map(drop).map_err(Stop::Usage),
         (id, _) => crate::args::one_target_directory(id, &mut dirs_seen),
-    });
-    let m = match parsed {
-        Ok(m) => m,
-        Err(Stop::Usage(e)) => return Err(e),
-        Err(Stop::Fatal(message)) => return Ok(Request::Fatal(message)),
-        Err(Stop::Help) => return Ok(Request::Help),
-        Err(Stop::Version) => return Ok(Request::Version),
-    };
-    let mut interactive = Interactive::Unspecified;
-    let mut update = Update::All;
-    let mut make_backups = false;
-    let mut version_control: Option<String> = None;
-    let mut suffix: Option<OsString> = None;
-    // In command-line order, as GNU's getopt loop: the last of -f, -i, -n
-    // wins, and so does the last -u/--update.
-    for (id, value) in &m.opts {
-        let word = || value.as_ref().map(|v| v.to_string_lossy().into_owned());
-        match *id {
-            "force" => interactive = Interactive::AlwaysYes,
-            "interactive" => interactive = Interactive::AskUser,
-            "no-clobber" => interactive = Interactive::AlwaysSkip,
-            "update" => {
-                update = match word() {
-                    None => Update::Older,
-                    Some(w) => argmatch(&w, UPDATE)
-                        .map_err(|e| UsageError(bad_arg_message(e, &w, "--update", UPDATE)))?,
-                }
-            }
-            "backup" | "b" => {
-                make_backups = true;
-                if let Some(w) = word() {
-                    version_control = Some(w);
-                }
-            }
-            "suffix" => {
-                make_backups = true;
-                suffix = value.clone();
-            }
-            _ => {}
-        }
-    }
-    // As GNU 9.6 and later: a winning -n means --update=none, whatever the
-    // order of -n and --update.
-    if interactive == Interactive::AlwaysSkip {
-        update = Update::None;
-    }
-    let exchange = m.has("exchange");
-    let backup_request = make_backups.then_some((version_control, suffix));
+    })?;
+    let (interactive, update, backup) = in_order(&m)?;
     let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
     let target = match (
         dirs.first(),
@@ -281,50 +256,74 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, UsageError> {
         interactive,
         update,
         backup: None,
-        backup_request,
         target,
         // --debug implies -v, as in GNU.
         verbose: m.has("verbose") || m.has("debug"),
         strip_trailing_slashes: m.has("strip-trailing-slashes"),
-        exchange,
+        exchange: m.has("exchange"),
         no_copy: m.has("no-copy"),
         debug: m.has("debug"),
         atomic: m.has("atomic"),
-        conflict: !dirs.is_empty() && m.has("no-target-directory"),
         sync: m.has("sync"),
         progress: m.has("progress"),
     };
-    Ok(Request::Move(options, m.operands))
+    let raw = Raw {
+        options,
+        conflict: !dirs.is_empty() && m.has("no-target-directory"),
+        backup,
+    };
+    Ok((raw, m.operands))
 }
 
-/// Check the backup options and settle the backup type, after the operands
-/// and the target directory, as GNU does.
-pub fn resolve_backup(opts: &mut Options) -> Result<(), UsageError> {
-    let Some((word, suffix)) = opts.backup_request.take() else {
-        return Ok(());
-    };
-    if opts.exchange || matches!(opts.update, Update::None | Update::NoneFail) {
-        return Err(UsageError(
-            "cannot combine --backup with --exchange, -n, or --update=none-fail".into(),
-        ));
+/// `--update=WORD`.
+fn update(word: &std::ffi::OsStr) -> Result<Update, UsageError> {
+    let w = word.to_string_lossy();
+    argmatch(&w, UPDATE).map_err(|e| UsageError(bad_arg_message(e, &w, "--update", UPDATE)))
+}
+
+/// The options whose last occurrence wins, folded in command-line order as
+/// GNU's getopt loop does: `-f`/`-i`/`-n`, `-u`/`--update`, and the backup
+/// request if any of `-b`, `--backup`, `-S` was given.
+fn in_order(m: &Parsed) -> Result<(Interactive, Update, Option<BackupRequest>), UsageError> {
+    let mut interactive = Interactive::Unspecified;
+    let mut update_to = Update::All;
+    let mut make_backups = false;
+    let mut version_control: Option<String> = None;
+    let mut suffix: Option<OsString> = None;
+    for (id, value) in &m.opts {
+        match *id {
+            "force" => interactive = Interactive::AlwaysYes,
+            "interactive" => interactive = Interactive::AskUser,
+            "no-clobber" => interactive = Interactive::AlwaysSkip,
+            "update" => {
+                update_to = match value {
+                    None => Update::Older,
+                    Some(w) => update(w)?,
+                }
+            }
+            "backup" | "b" => {
+                make_backups = true;
+                if let Some(w) = value {
+                    version_control = Some(w.to_string_lossy().into_owned());
+                }
+            }
+            "suffix" => {
+                make_backups = true;
+                suffix = value.clone();
+            }
+            _ => {}
+        }
     }
-    opts.backup = Some((backup_control(word)?, backup::suffix(suffix.as_deref())));
-    Ok(())
+    // As GNU 9.6 and later: a winning -n means --update=none, whatever the
+    // order of -n and --update.
+    if interactive == Interactive::AlwaysSkip {
+        update_to = Update::None;
+    }
+    Ok((
+        interactive,
+        update_to,
+        make_backups.then_some((version_control, suffix)),
+    ))
 }
 
 pub const COMBINE: &str = "cannot combine --target-directory (-t) and --no-target-directory (-T)";
-
-pub fn backup_control(word: Option<String>) -> Result<Control, UsageError> {
-    let names: Vec<(&str, Control)> = backup::control_names()
-        .map(|n| (n, backup::parse_control(n).unwrap_or(Control::Existing)))
-        .collect();
-    let (word, context) = match word {
-        Some(w) => (w, "backup type"),
-        None => match std::env::var("VERSION_CONTROL") {
-            Ok(v) if !v.is_empty() => (v, "$VERSION_CONTROL"),
-            _ => return Ok(Control::Existing),
-        },
-    };
-    backup::parse_control(&word)
-        .map_err(|e: BadArg| UsageError(bad_arg_message(e, &word, context, &names)))
-}

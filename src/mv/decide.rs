@@ -184,7 +184,6 @@ mod tests {
             interactive: Interactive::Unspecified,
             update: Update::All,
             backup: None,
-            backup_request: None,
             target: Target::Default,
             verbose: false,
             strip_trailing_slashes: false,
@@ -192,7 +191,6 @@ mod tests {
             no_copy: false,
             debug: false,
             atomic: false,
-            conflict: false,
             sync: false,
             progress: false,
         }

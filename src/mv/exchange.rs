@@ -4,13 +4,15 @@
 use std::io;
 use std::path::Path;
 
-use super::exec::{Failed, Mover, PROG};
+use super::cli::Options;
+use super::exec::Failed;
+use super::say::PROG;
 use crate::ops;
 use crate::report::{self, q, Error};
 
 /// Exchange `src` and `dst` (both looked at already; `dst_exists` says
 /// whether the destination is there).
-pub fn run(mover: &mut Mover, src: &Path, dst: &Path, dst_exists: bool) -> Result<(), Failed> {
+pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(), Failed> {
     let what = || format!("cannot exchange {} and {}", q(src), q(dst));
     if !dst_exists {
         // GNU says "Unknown error -1" here; the real reason is clearer.
@@ -19,13 +21,13 @@ pub fn run(mover: &mut Mover, src: &Path, dst: &Path, dst_exists: bool) -> Resul
     }
     match ops::exchange(src, dst) {
         Ok(mech) => {
-            if mover.opts.debug {
+            if opts.debug {
                 report::error(
                     PROG,
                     format_args!("{} <-> {}: {mech}: atomic", q(src), q(dst)),
                 );
             }
-            if mover.opts.verbose {
+            if opts.verbose {
                 report::out(format_args!("exchanged {} <-> {}", q(src), q(dst)));
             }
             Ok(())

@@ -1,20 +1,24 @@
 //! The `pmv` program: GNU `mv` with FreeBSD's `-h` and atomic extras.
 
+mod across;
+mod backups;
 pub mod cli;
 pub mod decide;
 mod exchange;
 mod exec;
+mod existing;
 mod progress;
+mod say;
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use cli::{Options, Request, Target};
-pub use exec::{into_dir, yes};
-use exec::{stat_dir, Failed, Mover, PROG};
+use cli::{Raw, Target};
+use exec::{stat_dir, Failed, Job, Mover};
+use say::PROG;
 
+use crate::names;
 use crate::report::{self, q, Error};
 
 const HELP_USAGE: &str = "\
@@ -41,15 +45,11 @@ Flip a release symlink atomically, on any system:
 ";
 
 fn version() -> String {
-    let p = crate::platform::BACKEND;
-    let noreplace = if crate::platform::NATIVE_NOREPLACE {
-        "native no-replace rename"
-    } else {
-        "no-replace rename by hard link (non-directories)"
-    };
     format!(
-        "pmv {}\nbackend: {p}\natomic: replace (rename), {noreplace}, exchange where the kernel and file system allow\n",
-        env!("CARGO_PKG_VERSION")
+        "pmv {}\nbackend: {}\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::platform::BACKEND,
+        crate::platform::CAPABILITIES
     )
 }
 
@@ -58,48 +58,21 @@ fn version() -> String {
 /// `args` are the arguments after the program name.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     match cli::parse(args) {
-        Err(e) => {
-            report::usage_error(PROG, e.0);
-            ExitCode::FAILURE
-        }
-        Ok(Request::Help) => {
-            let help = format!(
-                "{HELP_USAGE}{}{HELP_FOOTER}",
-                crate::args::help(cli::OPTIONS)
-            );
-            report::out(help.trim_end());
-            ExitCode::SUCCESS
-        }
-        Ok(Request::Version) => {
-            report::out(version().trim_end());
-            ExitCode::SUCCESS
-        }
-        Ok(Request::Move(opts, operands)) => run(opts, operands),
-        Ok(Request::Fatal(message)) => {
-            report::error(PROG, message);
-            ExitCode::FAILURE
-        }
+        Ok((raw, operands)) => run(raw, operands),
+        Err(stop) => crate::args::stopped(PROG, stop, help, version),
     }
 }
 
-fn strip_trailing_slashes(name: OsString) -> OsString {
-    let mut bytes = name.into_vec();
-    while bytes.len() > 1 && bytes.ends_with(b"/") {
-        bytes.pop();
-    }
-    OsString::from_vec(bytes)
+fn help() -> String {
+    format!(
+        "{HELP_USAGE}{}{HELP_FOOTER}",
+        crate::args::help(cli::OPTIONS)
+    )
 }
 
-/// One unit of work after the operands are read.
-enum Job {
-    /// Move SOURCE to exactly this name.
-    Onto(PathBuf, PathBuf),
-    /// `SRC DEST`: onto DEST, or into it if it is a directory.
-    Either(PathBuf, PathBuf),
-}
-
-fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
-    let to_dir = matches!(opts.target, Target::Dir(_));
+/// GNU's checks of the operand count, in GNU's order with `-t`/`-T`.
+fn check_operands(raw: &Raw, operands: &[OsString]) -> Result<(), ExitCode> {
+    let to_dir = matches!(raw.options.target, Target::Dir(_));
     let n = operands.len();
     if n <= usize::from(!to_dir) {
         match operands.first() {
@@ -109,49 +82,51 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
                 format_args!("missing destination file operand after {}", q(a)),
             ),
         }
-        return ExitCode::FAILURE;
+        return Err(ExitCode::FAILURE);
     }
-    if opts.conflict {
+    if raw.conflict {
         report::error(PROG, cli::COMBINE);
-        return ExitCode::FAILURE;
+        return Err(ExitCode::FAILURE);
     }
-    if matches!(opts.target, Target::NoTarget | Target::NoDerefTarget) && n > 2 {
+    let single = matches!(raw.options.target, Target::NoTarget | Target::NoDerefTarget);
+    if single && n > 2 {
         report::usage_error(PROG, format_args!("extra operand {}", q(&operands[2])));
-        return ExitCode::FAILURE;
+        return Err(ExitCode::FAILURE);
     }
-    let jobs = match plan(&opts, &mut operands) {
+    Ok(())
+}
+
+fn run(raw: Raw, operands: Vec<OsString>) -> ExitCode {
+    if let Err(code) = check_operands(&raw, &operands) {
+        return code;
+    }
+    let jobs = match plan(&raw.options, operands) {
         Ok(jobs) => jobs,
         Err(e) => {
             report::error(PROG, e);
             return ExitCode::FAILURE;
         }
     };
-    let mut opts = opts;
-    if let Err(e) = cli::resolve_backup(&mut opts) {
-        report::usage_error(PROG, e.0);
-        return ExitCode::FAILURE;
-    }
+    let opts = match raw.finish() {
+        Ok(opts) => opts,
+        Err(e) => {
+            report::usage_error(PROG, e.0);
+            return ExitCode::FAILURE;
+        }
+    };
     if opts.verbose {
         crate::platform::ignore_sigpipe();
     }
-    let mut mover = Mover::new(opts);
-    mover.many_sources = jobs.len() > 1;
+    let mut mover = Mover::new(opts, jobs.len());
     let mut failed = false;
-    let count = jobs.len();
-    for (i, job) in jobs.into_iter().enumerate() {
-        mover.remember = i + 1 < count;
-        let outcome = match job {
-            Job::Onto(src, dst) => mover.move_pair(&src, &dst, None),
-            Job::Either(src, dst) => either(&mut mover, &src, &dst),
-        };
-        match outcome {
+    for job in jobs {
+        match mover.run(job) {
             Ok(()) => {}
             Err(Failed::Report(e)) => {
                 report::error(PROG, e);
                 failed = true;
             }
             Err(Failed::Declined | Failed::Incomplete) => failed = true,
-            Err(Failed::Skipped) => {}
         }
     }
     if failed {
@@ -163,14 +138,11 @@ fn run(opts: Options, mut operands: Vec<OsString>) -> ExitCode {
 
 /// Turn the operands into jobs; fails only when the target directory is
 /// unusable, which GNU treats as fatal.
-fn plan(opts: &Options, operands: &mut Vec<OsString>) -> Result<Vec<Job>, Error> {
-    let mut sources: Vec<PathBuf> = operands.drain(..).map(PathBuf::from).collect();
-    let strip = |p: PathBuf| {
-        if opts.strip_trailing_slashes {
-            PathBuf::from(strip_trailing_slashes(p.into_os_string()))
-        } else {
-            p
-        }
+fn plan(opts: &cli::Options, operands: Vec<OsString>) -> Result<Vec<Job>, Error> {
+    let mut sources: Vec<PathBuf> = operands.into_iter().map(PathBuf::from).collect();
+    let strip = |p: PathBuf| match opts.strip_trailing_slashes {
+        true => names::strip_trailing_slashes(&p),
+        false => p,
     };
     let dir = match &opts.target {
         Target::Dir(d) => {
@@ -190,7 +162,7 @@ fn plan(opts: &Options, operands: &mut Vec<OsString>) -> Result<Vec<Job>, Error>
             return Ok(vec![if symlink {
                 Job::Onto(strip(src), strip(dst))
             } else {
-                // Stripped only after GNU's first try, in `either`.
+                // Stripped only after GNU's first try (`Mover::either`).
                 Job::Either(src, dst)
             }]);
         }
@@ -204,7 +176,7 @@ fn plan(opts: &Options, operands: &mut Vec<OsString>) -> Result<Vec<Job>, Error>
         .into_iter()
         .map(|s| {
             let s = strip(s);
-            let dst = into_dir(&dir, &s);
+            let dst = names::into_dir(&dir, &s);
             Job::Onto(s, dst)
         })
         .collect())
@@ -218,31 +190,5 @@ fn check_dir(d: &Path, what: &str) -> Result<(), Error> {
             std::io::Error::from_raw_os_error(rustix::io::Errno::NOTDIR.raw_os_error()),
         )),
         Err(e) => Err(Error::io(format!("{what} {}", q(d)), e)),
-    }
-}
-
-/// `SRC DEST` with two operands, as GNU does it: first a no-replace rename
-/// straight to DEST (one syscall when DEST is new), and only if that fails,
-/// a look at whether DEST is a directory to move into.
-fn either(mover: &mut Mover, src: &Path, dst: &Path) -> Result<(), Failed> {
-    // The first try takes the operands as given; GNU strips trailing
-    // slashes only afterwards, and keeps the first try's answer.
-    let tried = mover.first_try(src, dst);
-    let strip = |p: &Path| {
-        if mover.opts.strip_trailing_slashes {
-            PathBuf::from(strip_trailing_slashes(p.as_os_str().to_os_string()))
-        } else {
-            p.to_path_buf()
-        }
-    };
-    let (src, stripped_dst) = (strip(src), strip(dst));
-    if let Some(Ok(_)) = tried {
-        return mover.move_pair(&src, &stripped_dst, tried);
-    }
-    if stat_dir(dst).unwrap_or(false) {
-        let inner = into_dir(dst, &src);
-        mover.move_pair(&src, &inner, None)
-    } else {
-        mover.move_pair(&src, &stripped_dst, tried)
     }
 }

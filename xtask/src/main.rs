@@ -1,26 +1,42 @@
 //! pmv's build tasks.
 //!
 //! `cargo run -p xtask -- dist DIR` writes the man pages and the shell
-//! completions of `pmv` and `pln`:
+//! completions of `pmv` and `pln` under DIR, laid out as under a
+//! `share` directory (so `DIR` can be copied into `/usr/local/share`):
 //!
 //! ```text
-//! DIR/man/pmv.1  DIR/man/pln.1
-//! DIR/completions/pmv.bash  DIR/completions/_pmv  DIR/completions/pmv.fish
-//! DIR/completions/pln.bash  DIR/completions/_pln  DIR/completions/pln.fish
+//! DIR/man/man1/pmv.1                          DIR/man/man1/pln.1
+//! DIR/bash-completion/completions/pmv         DIR/bash-completion/completions/pln
+//! DIR/zsh/site-functions/_pmv                 DIR/zsh/site-functions/_pln
+//! DIR/fish/vendor_completions.d/pmv.fish      DIR/fish/vendor_completions.d/pln.fish
 //! ```
 //!
-//! Both are rendered from the programs' own clap `Command`s
-//! (`pmv::mv::cli::command()`, `pmv::ln::command()`), the description the
-//! programs parse their arguments with, so they cannot drift from it.
+//! The repository keeps them in `share/` (`ci/docs.sh` checks they are
+//! what this task writes). Everything is rendered from the programs' own
+//! option tables (`pmv::mv::cli::OPTIONS`, `pmv::ln::OPTIONS`), the ones
+//! they parse their arguments with, so no option can be missing or stale;
+//! `program.rs` adds the prose a manual has beyond the options.
+
+mod bash;
+mod fish;
+mod man;
+mod program;
+mod spell;
+mod zsh;
 
 use std::fs;
-use std::io::{self, Write};
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap_complete::Shell;
+use program::Program;
 
 const USAGE: &str = "usage: cargo run -p xtask -- dist DIR";
+
+/// The date in the man pages' footer: when their content last changed in
+/// substance. A fixed date, not today's, so that the pages are the same
+/// whenever they are generated.
+const DATE: &str = "2026-11-30";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,61 +55,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// One program: its name, its clap description, and what its man page adds
-/// to what clap knows (the manual's cross-references).
-struct Program {
-    cmd: clap::Command,
-    see_also: &'static str,
-    /// How names are staged and what a crash can leave (roff paragraphs).
-    staging: &'static str,
-}
-
-const PMV_STAGING: &str = "\
-A move within one file system is one \\fBrename\\fR(2). Across file systems, \\fBpmv\\fR first \
-makes a private directory \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR (mode 0700, created exclusively) \
-beside SOURCE, which also proves SOURCE can be renamed away afterwards; if it cannot \
-(a sticky directory, a mount point, no write permission), nothing is changed. It then \
-copies SOURCE into a second private directory beside DEST, under DEST's own name, with \
-data, holes, mode, owner, times, symlinks, special files, hard links, extended \
-attributes and ACLs, opening every entry without following symlinks and checking it \
-is what was listed. One rename moves the copy over DEST; one rename moves SOURCE into \
-its private directory, from which it is removed. Readers see DEST change in one step \
-and SOURCE vanish in one step.
-.PP
-An entry changed after it was copied is not removed: it stays in the private directory \
-beside SOURCE, which \\fBpmv\\fR names. After SIGKILL, a crash or a power cut, a \
-\\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR directory may be left beside DEST (holding the partial \
-copy under DEST's name) or beside SOURCE (empty, or holding what was not yet removed). \
-DEST itself is always the old entry or the whole new one. Once no \\fBpmv\\fR runs there, \
-such a directory is safe to delete: \\fBrm -rf DIR/.pmv-*\\fR.";
-
-const PLN_STAGING: &str = "\
-With \\fB-f\\fR, the new link is made under its final name inside a private directory \
-\\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR (mode 0700, created exclusively) beside LINK_NAME, then one \
-\\fBrename\\fR(2) moves it over LINK_NAME and the directory is removed: LINK_NAME is never \
-missing, and the new link never has a name other than its own. SIGINT, SIGTERM \
-and SIGHUP wait for the rename. After SIGKILL, a \\fB.pmv-\\fR\\fIXXXXXXXXXXXX\\fR directory \
-holding the new link under its final name may be left; once no \\fBpln\\fR runs there it \
-is safe to delete.";
-
-fn programs() -> Vec<Program> {
-    // clap keeps a version as a `&'static str`; this process is short.
-    let version: &'static str = Box::leak(version().into_boxed_str());
-    vec![
-        Program {
-            cmd: pmv::mv::cli::command().version(version),
-            see_also: "pln(1), mv(1), rename(2), renameat2(2)",
-            staging: PMV_STAGING,
-        },
-        Program {
-            cmd: pmv::ln::command().version(version),
-            see_also: "pmv(1), ln(1), symlink(2), rename(2)",
-            staging: PLN_STAGING,
-        },
-    ]
-}
-
-/// The version of the pmv package this task ships.
+/// The version of the package the pages describe.
 fn version() -> String {
     let manifest = include_str!("../../Cargo.toml");
     let package = manifest.split("\n[").next().unwrap_or_default();
@@ -106,66 +68,93 @@ fn version() -> String {
         .unwrap_or_default()
 }
 
-/// A man page's NAME line needs a summary (`whatis` and `apropos` read it);
-/// clap's `about` is it, and this stands in only where a command has none.
-fn with_about(cmd: clap::Command) -> clap::Command {
-    if cmd.get_about().is_some() {
-        return cmd;
+/// Every file `dist` writes: its path under DIR and its content.
+fn files() -> Vec<(PathBuf, String)> {
+    let version = version();
+    let mut out = Vec::new();
+    for p in program::all() {
+        let Program { name, .. } = p;
+        out.push((
+            PathBuf::from(format!("man/man1/{name}.1")),
+            man::render(&p, &version, DATE),
+        ));
+        out.push((
+            PathBuf::from(format!("bash-completion/completions/{name}")),
+            bash::render(&p),
+        ));
+        out.push((
+            PathBuf::from(format!("zsh/site-functions/_{name}")),
+            zsh::render(&p),
+        ));
+        out.push((
+            PathBuf::from(format!("fish/vendor_completions.d/{name}.fish")),
+            fish::render(&p),
+        ));
     }
-    match cmd.get_name() {
-        "pln" => cmd.about("Make links between files; replacing a name (-f) is atomic"),
-        _ => cmd,
-    }
+    out
 }
 
 fn dist(dir: &Path) -> io::Result<()> {
-    let man = dir.join("man");
-    let completions = dir.join("completions");
-    fs::create_dir_all(&man)?;
-    fs::create_dir_all(&completions)?;
-    for program in programs() {
-        let name = program.cmd.get_name().to_string();
-        let path = man.join(format!("{name}.1"));
-        write_man(&program, &mut fs::File::create(&path)?)?;
-        println!("{}", path.display());
-        for (shell, file) in [
-            (Shell::Bash, format!("{name}.bash")),
-            (Shell::Zsh, format!("_{name}")),
-            (Shell::Fish, format!("{name}.fish")),
-        ] {
-            let path = completions.join(file);
-            let mut out = fs::File::create(&path)?;
-            clap_complete::generate(shell, &mut program.cmd.clone(), &name, &mut out);
-            out.flush()?;
-            println!("{}", path.display());
+    for (path, content) in files() {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
         }
+        fs::write(&path, content)?;
+        println!("{}", path.display());
     }
     Ok(())
 }
 
-/// clap's own page, then the sections every man page has and clap does not
-/// know about.
-fn write_man(program: &Program, w: &mut dyn Write) -> io::Result<()> {
-    let name = program.cmd.get_name().to_string();
-    let man = clap_mangen::Man::new(with_about(program.cmd.clone()))
-        .source(format!("pmv {}", version()))
-        .manual("User Commands");
-    man.render_title(w)?;
-    man.render_name_section(w)?;
-    man.render_synopsis_section(w)?;
-    man.render_description_section(w)?;
-    man.render_options_section(w)?;
-    writeln!(w, ".SH \"ATOMICITY AND LEFTOVERS\"")?;
-    writeln!(w, "{}", program.staging)?;
-    writeln!(w, ".SH \"EXIT STATUS\"")?;
-    writeln!(
-        w,
-        "0 if every operation succeeded, 1 if any failed (usage errors included)."
-    )?;
-    writeln!(w, ".SH \"SEE ALSO\"")?;
-    writeln!(w, "{}", program.see_also)?;
-    writeln!(w, ".PP")?;
-    writeln!(w, "\\fB{name} \\-\\-help\\fR and \\fB{name} \\-\\-version\\fR (which names the backend compiled in and what it does atomically).")?;
-    man.render_version_section(w)?;
-    w.flush()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spelling of every option is in each completion.
+    #[test]
+    fn completions_offer_every_option() {
+        for p in program::all() {
+            let (bash, zsh, fish) = (bash::render(&p), zsh::render(&p), fish::render(&p));
+            let bash_words: Vec<&str> = bash
+                .split(|c: char| c.is_whitespace() || c == '\'')
+                .collect();
+            for o in p.table {
+                if let Some(c) = o.short {
+                    assert!(bash_words.contains(&format!("-{c}").as_str()), "bash: -{c}");
+                    assert!(zsh.contains(&format!("-{c}")), "zsh: -{c}");
+                    assert!(fish.contains(&format!(" -s {c} ")), "fish: -{c}");
+                }
+                if let Some(l) = o.long {
+                    assert!(
+                        bash_words.contains(&format!("--{l}").as_str()),
+                        "bash: --{l}"
+                    );
+                    assert!(zsh.contains(&format!(")--{l}")), "zsh: --{l}");
+                    assert!(fish.contains(&format!(" -l {l} ")), "fish: --{l}");
+                }
+            }
+        }
+    }
+
+    /// `dist` writes each program's page and completions, nothing else.
+    #[test]
+    fn dist_writes_the_share_layout() {
+        let paths: Vec<String> = files()
+            .into_iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "man/man1/pmv.1",
+                "bash-completion/completions/pmv",
+                "zsh/site-functions/_pmv",
+                "fish/vendor_completions.d/pmv.fish",
+                "man/man1/pln.1",
+                "bash-completion/completions/pln",
+                "zsh/site-functions/_pln",
+                "fish/vendor_completions.d/pln.fish",
+            ]
+        );
+    }
 }

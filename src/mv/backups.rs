@@ -1,0 +1,82 @@
+//! `-b`: the backup of DEST made before it is replaced, and its undoing
+//! when the move then fails (GNU's `un_backup`).
+
+use std::path::{Path, PathBuf};
+
+use rustix::fs::CWD;
+
+use super::exec::{lstat, Failed, Pair};
+use super::say::{not_atomic, Steps};
+use crate::ops;
+use crate::report::{q, Error};
+
+/// A backup made of DEST before replacing it.
+pub struct Backup {
+    pub path: PathBuf,
+    /// Made by a hard link (DEST stayed in place), not by a rename.
+    linked: bool,
+}
+
+/// Back up `pair.dst` (which exists) under the name `-b`/`--backup` gives,
+/// if any. A hard link keeps DEST in place, so readers never miss it; a
+/// directory, or a DEST of another kind than SOURCE (which the rename
+/// could not replace), is renamed away first, as GNU does, which
+/// `--atomic` refuses.
+pub fn make(
+    backup: &(crate::backup::Control, std::ffi::OsString),
+    atomic: bool,
+    pair: &Pair,
+    steps: &mut Steps,
+) -> Result<Option<Backup>, Failed> {
+    let (src, dst) = (pair.src, pair.dst);
+    let Some(dst_meta) = &pair.dst_meta else {
+        return Ok(None);
+    };
+    // GNU makes no backup when SOURCE is "." or "..".
+    if matches!(crate::names::base(src).as_encoded_bytes(), b"." | b"..") {
+        return Ok(None);
+    }
+    let (control, suffix) = backup;
+    let Some(path) =
+        crate::backup::backup_name(dst, *control, suffix, || crate::backup::list_parent(dst))
+    else {
+        return Ok(None);
+    };
+    let src_meta = &pair.src_meta;
+    // GNU guards files only: for a directory the rename of DEST onto it
+    // is refused by the kernel (`cannot backup`), or replaces it empty.
+    if !src_meta.dir && lstat(&path).is_ok_and(|b| b.same_file(src_meta)) {
+        return Err(Error::msg(format!(
+            "backing up {} might destroy source;  {} not moved",
+            q(dst),
+            q(src)
+        ))
+        .into());
+    }
+    if !dst_meta.dir && !src_meta.dir && ops::link_replacing(dst, &path).is_ok() {
+        steps.push("linkat (backup)");
+        return Ok(Some(Backup { path, linked: true }));
+    }
+    if atomic {
+        return Err(not_atomic(src, dst, "the backup is made by renaming DEST away").into());
+    }
+    crate::platform::replace(CWD, dst, CWD, &path)
+        .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
+    steps.push("renameat (backup, DEST briefly missing)");
+    steps.racy = true;
+    Ok(Some(Backup {
+        path,
+        linked: false,
+    }))
+}
+
+impl Backup {
+    /// The move failed: put things back as they were (GNU's un_backup).
+    pub fn undo(&self, dst: &Path) {
+        if self.linked {
+            let _ = std::fs::remove_file(&self.path);
+        } else if lstat(dst).is_err() {
+            let _ = crate::platform::replace(CWD, &self.path, CWD, dst);
+        }
+    }
+}

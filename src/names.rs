@@ -1,0 +1,130 @@
+//! GNU's rules for taking file names apart and putting them together, in
+//! one place: the directory part, the last component, a name joined into a
+//! directory, and trailing slashes. All work on bytes as written, without
+//! looking at the file system, as gnulib's `dir_name`, `last_component` and
+//! `file_name_concat` do.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+/// `bytes` without its trailing slashes (a lone `/` stays).
+fn trim_slashes(bytes: &[u8]) -> &[u8] {
+    let mut end = bytes.len();
+    while end > 1 && bytes[end - 1] == b'/' {
+        end -= 1;
+    }
+    &bytes[..end]
+}
+
+/// The directory that holds `path`, as written: everything before its last
+/// component, or `.` for a bare name (gnulib's `dir_name`).
+///
+/// `a/b` → `a`, `a//b/` → `a`, `/a` → `/`, `a` → `.`.
+pub fn parent(path: &Path) -> &Path {
+    let b = trim_slashes(path.as_os_str().as_bytes());
+    match b.iter().rposition(|&c| c == b'/') {
+        None => Path::new("."),
+        Some(i) => {
+            let mut d = i;
+            while d > 0 && b[d - 1] == b'/' {
+                d -= 1;
+            }
+            Path::new(OsStr::from_bytes(&b[..d.max(1)]))
+        }
+    }
+}
+
+/// The last component of `path`, without trailing slashes, as written.
+///
+/// `a/b/` → `b`, `/` → `/`, `.` → `.`.
+pub fn base(path: &Path) -> &OsStr {
+    let b = trim_slashes(path.as_os_str().as_bytes());
+    let start = match b.iter().rposition(|&c| c == b'/') {
+        Some(i) if i + 1 < b.len() => i + 1,
+        _ => 0,
+    };
+    OsStr::from_bytes(&b[start..])
+}
+
+/// `DIR/basename(SRC)`, as GNU joins them: DIR's trailing slashes become
+/// one, and no slash is doubled.
+pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
+    let dir = trim_slashes(dir.as_os_str().as_bytes());
+    let mut out = dir.to_vec();
+    if !out.ends_with(b"/") {
+        out.push(b'/');
+    }
+    out.extend_from_slice(base(src).as_bytes());
+    PathBuf::from(OsString::from_vec(out))
+}
+
+/// `name` without trailing slashes (`--strip-trailing-slashes`).
+pub fn strip_trailing_slashes(name: &Path) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(trim_slashes(name.as_os_str().as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> &Path {
+        Path::new(s)
+    }
+
+    #[test]
+    fn parent_as_gnulib_dir_name() {
+        for (path, want) in [
+            ("a", "."),
+            ("a/", "."),
+            ("a/b", "a"),
+            ("a//b/", "a"),
+            ("a/b//c", "a/b"),
+            ("/a", "/"),
+            ("//a", "/"),
+            ("/", "/"),
+            ("./a", "."),
+            ("../a/b", "../a"),
+            ("a/.", "a"),
+        ] {
+            assert_eq!(parent(p(path)), p(want), "parent of {path}");
+        }
+    }
+
+    #[test]
+    fn base_is_the_last_component() {
+        for (path, want) in [
+            ("a", "a"),
+            ("a/b", "b"),
+            ("a/b//", "b"),
+            ("/", "/"),
+            ("//", "/"),
+            (".", "."),
+            ("d/..", ".."),
+            ("", ""),
+        ] {
+            assert_eq!(base(p(path)), OsStr::new(want), "base of {path}");
+        }
+    }
+
+    #[test]
+    fn joins_like_gnu() {
+        for (dir, src, want) in [
+            ("d", "a", "d/a"),
+            ("d/", "x/y/a", "d/a"),
+            ("d", "a//", "d/a"),
+            ("/", "a", "/a"),
+            ("c//", "b", "c/b"),
+            ("b//", "./", "b/."),
+        ] {
+            assert_eq!(into_dir(p(dir), p(src)), p(want), "{dir} + {src}");
+        }
+    }
+
+    #[test]
+    fn strips_trailing_slashes_but_keeps_root() {
+        assert_eq!(strip_trailing_slashes(p("a//")), p("a"));
+        assert_eq!(strip_trailing_slashes(p("a/b")), p("a/b"));
+        assert_eq!(strip_trailing_slashes(p("//")), p("/"));
+    }
+}
