@@ -12,6 +12,10 @@
 //! - [`flip_symlink`]: point a symlink elsewhere without a gap.
 //! - [`link_replacing`]: make a hard link over an existing name.
 //!
+//! Each has a durable variant ([`replace_durable`], ...) that also flushes
+//! the directories it changed, after the change, so that it survives a
+//! power cut once the call returns.
+//!
 //! The per-OS code lives in `platforms/`, one file per family, chosen at
 //! build time; `--cfg pmv_backend="posix"` forces the generic one.
 //!
@@ -45,9 +49,12 @@ pub mod ln;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod mv;
+// GNU's name rules; the library itself needs only `parent`.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod names;
 
 // The cross-file-system engine is reached only through `pmv` so far.
+mod durable;
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod engine;
 mod ops;
@@ -57,6 +64,10 @@ mod quote;
 mod report;
 mod stage;
 
+pub use durable::{
+    exchange_durable, flip_symlink_durable, link_replacing_durable, rename_noreplace_durable,
+    replace_durable,
+};
 pub use ops::{
     exchange, flip_symlink, is_unsupported, link_replacing, rename_noreplace, replace,
     unsupported_by_fs,

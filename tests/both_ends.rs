@@ -28,16 +28,7 @@ use std::time::{Duration, Instant};
 use serial_test::serial;
 use util::{lines, Scratch};
 
-/// A scratch directory on the second file system.
-fn far() -> Option<Scratch> {
-    let other = util::other_fs()?;
-    Some(Scratch {
-        dir: tempfile::Builder::new()
-            .prefix("pmv-far-")
-            .tempdir_in(other)
-            .unwrap(),
-    })
-}
+use util::far;
 
 /// `.pmv-` and 12 ASCII letters or digits.
 fn is_private_name(name: &str) -> bool {
@@ -885,26 +876,9 @@ fn sigkill_at_random_points_loses_nothing_and_leaves_only_private_dirs() {
 #[cfg(target_os = "linux")]
 mod traced {
     use super::*;
-    use std::collections::HashMap;
     use std::path::Component;
 
-    /// Whether strace runs here; under CI its absence fails the test.
-    fn strace_ready() -> bool {
-        let ok = Command::new("strace")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var("CI").is_err(),
-                "strace is missing: CI must run the strace tests"
-            );
-            eprintln!("skipping: strace not found");
-        }
-        ok
-    }
+    use util::strace::ready as strace_ready;
 
     /// One system call from `strace -f -y` output.
     #[derive(Debug)]
@@ -969,29 +943,10 @@ mod traced {
     }
 
     fn parse_trace(text: &str) -> Vec<Call> {
-        let mut pending: HashMap<String, String> = HashMap::new();
-        let mut calls = Vec::new();
-        for raw in text.lines() {
-            let (pid, rest) = match raw.split_once(char::is_whitespace) {
-                Some((p, r)) if p.bytes().all(|b| b.is_ascii_digit()) => (p, r.trim_start()),
-                _ => ("", raw),
-            };
-            let line = if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
-                pending.insert(pid.to_string(), head.to_string());
-                continue;
-            } else if let Some(tail) = rest.strip_prefix("<... ") {
-                let (Some((_, tail)), Some(head)) =
-                    (tail.split_once(" resumed>"), pending.remove(pid))
-                else {
-                    continue;
-                };
-                format!("{head}{tail}")
-            } else {
-                rest.to_string()
-            };
-            calls.extend(parse_call(&line));
-        }
-        calls
+        util::strace::lines(text)
+            .iter()
+            .filter_map(|l| parse_call(l))
+            .collect()
     }
 
     fn unquote(arg: &str) -> String {

@@ -12,16 +12,7 @@ use std::process::Command;
 
 use util::{lines, Scratch};
 
-/// A scratch directory on the second file system.
-fn far() -> Option<Scratch> {
-    let other = util::other_fs()?;
-    Some(Scratch {
-        dir: tempfile::Builder::new()
-            .prefix("pmv-far-")
-            .tempdir_in(other)
-            .unwrap(),
-    })
-}
+use util::far;
 
 fn p(path: &Path) -> &std::ffi::OsStr {
     path.as_os_str()

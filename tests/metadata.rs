@@ -58,16 +58,7 @@ fn root_or_skip(what: &str) -> bool {
     false
 }
 
-/// A scratch directory on the second file system.
-fn far() -> Option<Scratch> {
-    let other = util::other_fs()?;
-    Some(Scratch {
-        dir: tempfile::Builder::new()
-            .prefix("pmv-far-")
-            .tempdir_in(other)
-            .unwrap(),
-    })
-}
+use util::far;
 
 /// The `.pmv-*` names in `dir`.
 fn staging(dir: &Path) -> Vec<String> {

@@ -21,16 +21,7 @@ use util::Scratch;
 
 const COLUMNS: u16 = 100;
 
-/// A scratch directory on the second file system.
-fn far() -> Option<Scratch> {
-    let other = util::other_fs()?;
-    Some(Scratch {
-        dir: tempfile::Builder::new()
-            .prefix("pmv-far-")
-            .tempdir_in(other)
-            .unwrap(),
-    })
-}
+use util::far;
 
 /// The master side of a new pseudo-terminal, `COLUMNS` wide, and its
 /// slave side.

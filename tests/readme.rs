@@ -57,6 +57,10 @@ const RECIPES: &[(&str, Check)] = &[
         debug_and_atomic,
     ),
     ("pln -sfn \"releases/$version\" current", pln_flip),
+    (
+        "$ pmv --sync --debug -T current.new current",
+        sync_and_debug,
+    ),
     ("rustup target add x86_64-unknown-linux-musl", static_build),
     ("cargo install --locked atomic-mv", install_from_crates_io),
     ("cargo install --locked --path .", install_from_a_clone),
@@ -299,28 +303,22 @@ fn install_and_test(r: &Recipe) {
 
 const RELEASES: &str = "version=42; mkdir -p releases/41 releases/42; ln -s releases/41 current";
 
+/// The tree [`RELEASES`] made, with `current` pointing at `version`.
+#[track_caller]
+fn assert_releases(r: &Recipe, version: &str) {
+    let current = format!("current l:releases/{version}");
+    assert_eq!(
+        r.s.tree(),
+        lines(&[&current, "releases/", "releases/41/", "releases/42/"])
+    );
+}
+
 fn flip_release_symlink(r: &Recipe) {
     r.sh(RELEASES).ok();
-    assert_eq!(
-        r.s.tree(),
-        lines(&[
-            "current l:releases/42",
-            "releases/",
-            "releases/41/",
-            "releases/42/"
-        ])
-    );
+    assert_releases(r, "42");
     // The `# or:` form (FreeBSD's -h), flipping back.
     r.sh_alternative("version=41").ok();
-    assert_eq!(
-        r.s.tree(),
-        lines(&[
-            "current l:releases/41",
-            "releases/",
-            "releases/41/",
-            "releases/42/"
-        ])
-    );
+    assert_releases(r, "41");
 }
 
 fn makefile_install(r: &Recipe) {
@@ -493,17 +491,27 @@ fn debug_and_atomic(r: &Recipe) {
     }
 }
 
+fn sync_and_debug(r: &Recipe) {
+    let steps = r.transcript();
+    assert_eq!(steps.len(), 1);
+    let (cmd, shown) = &steps[0];
+    // Where the file system refuses every rename flag, the first try says
+    // so instead of finding DEST.
+    let want = if util::fs_no_rename_flags() && pmv::BACKEND == "linux" {
+        shown.replace("(File exists)", "(Invalid argument)")
+    } else {
+        shown.clone()
+    };
+    let out = r.sh_script(&format!(
+        "{RELEASES}; ln -s releases/42 current.new; {cmd} 2>&1"
+    ));
+    assert_eq!((out.code, out.stdout), (0, want));
+    assert_releases(r, "42");
+}
+
 fn pln_flip(r: &Recipe) {
     r.sh(RELEASES).ok();
-    assert_eq!(
-        r.s.tree(),
-        lines(&[
-            "current l:releases/42",
-            "releases/",
-            "releases/41/",
-            "releases/42/"
-        ])
-    );
+    assert_releases(r, "42");
 }
 
 fn static_build(r: &Recipe) {

@@ -238,8 +238,8 @@ impl Move<'_> {
         relink(links, &copied.linked, commit.is_ok().then_some(&dst));
         commit?;
         let _ = private.remove();
-        if self.settings.sync {
-            let _ = platform::sync_dir(dst.dir.as_fd());
+        if self.settings.sync && platform::sync_dir(dst.dir.as_fd()).is_ok() {
+            steps.push(format!("fsync of {}", q(crate::names::parent(self.dst))));
         }
 
         // 4. and 5. SOURCE leaves its name in one step, then goes.
@@ -250,13 +250,20 @@ impl Move<'_> {
             path: src.shown.clone(),
             report,
         };
+        let mut src_synced = false;
         let clean = match self.hide(&src, &st, &hid, &mut remover) {
-            Some(hidden) => self.remove(&src, &hidden, &hid, &mut remover),
+            Some(hidden) => {
+                src_synced = self.settings.sync && platform::sync_dir(src.dir.as_fd()).is_ok();
+                self.remove(&src, &hidden, &hid, &mut remover)
+            }
             None => false,
         };
         if clean {
             let _ = hid.remove();
             steps.push("renameat of SOURCE into a private directory".into());
+            if src_synced {
+                steps.push(format!("fsync of {}", q(crate::names::parent(self.src))));
+            }
             steps.push(
                 if is_dir {
                     "source tree removed"
@@ -479,12 +486,7 @@ impl Move<'_> {
                     || (h.st_mtime, h.st_mtime_nsec) != (n.st_mtime, n.st_mtime_nsec))
         };
         match hidden {
-            Ok(h) if id(&h) == id(st) && !written(&h) => {
-                if self.settings.sync {
-                    let _ = platform::sync_dir(src.dir.as_fd());
-                }
-                Some(h)
-            }
+            Ok(h) if id(&h) == id(st) && !written(&h) => Some(h),
             _ => {
                 // Someone put another file there, or wrote to it, in
                 // between: give it back.

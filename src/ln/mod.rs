@@ -114,6 +114,12 @@ pub const OPTIONS: &[Opt] = &[
         "[GNU] print name of each linked file",
     ),
     Opt::flag("no-dereference", Some('h'), None, "[BSD] same as -n"),
+    Opt::flag(
+        "sync",
+        None,
+        Some("sync"),
+        "[pmv] make each link durable: fsync its directory once it is in place",
+    ),
     crate::args::OPT_HELP,
     crate::args::OPT_VERSION,
 ];
@@ -132,6 +138,8 @@ struct Options {
     no_target: bool,
     /// `-d`: leave hard links to directories to the kernel to refuse.
     dir_links: bool,
+    /// `--sync`: flush each link's directory.
+    sync: bool,
 }
 
 /// Whether `a` was given after the last `b` (last wins).
@@ -167,6 +175,7 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
         target_dir: dirs.first().map(PathBuf::from),
         no_target: m.has("no-target-directory"),
         dir_links: m.has("directory"),
+        sync: m.has("sync"),
     })
 }
 
@@ -393,6 +402,9 @@ impl Linker {
                 Some(b) => report::out(format_args!("{} ~ {dest} {arrow}> {target}", q(b))),
                 None => report::out(format_args!("{dest} {arrow}> {target}")),
             }
+        }
+        if self.opts.sync {
+            crate::mv::sync::dirs(&[dest])?;
         }
         Ok(())
     }

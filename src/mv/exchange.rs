@@ -21,10 +21,14 @@ pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(
     }
     match ops::exchange(src, dst) {
         Ok(mech) => {
+            let mut steps = mech.to_string();
+            if opts.sync {
+                steps = format!("{steps}, then {}", super::sync::dirs(&[dst, src])?);
+            }
             if opts.debug {
                 report::error(
                     PROG,
-                    format_args!("{} <-> {}: {mech}: atomic", q(src), q(dst)),
+                    format_args!("{} <-> {}: {steps}: atomic", q(src), q(dst)),
                 );
             }
             if opts.verbose {

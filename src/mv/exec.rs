@@ -15,7 +15,7 @@ use super::backups::{self, Backup};
 use super::cli::{Options, Update};
 use super::decide::Meta;
 use super::existing::{self, Facts, Proceed, SourceDirs};
-use super::say::{not_atomic, refusal, rename_error, Steps};
+use super::say::{not_atomic, refusal, rename_error, Steps, PROG};
 use crate::report::{self, errno, q, Error};
 use crate::{engine, ops};
 
@@ -363,9 +363,14 @@ impl Mover {
         src: &Path,
         dst: &Path,
         backup: Option<&Path>,
-        steps: Steps,
+        mut steps: Steps,
         meta: Option<Meta>,
     ) -> Outcome {
+        // The move is made: a failed flush is reported, not undone.
+        let synced = self.opts.sync.then(|| super::sync::dirs(&[dst, src]));
+        if let Some(Ok(step)) = &synced {
+            steps.push(step.as_str());
+        }
         self.remember(dst, meta);
         if self.opts.debug {
             steps.print(src, dst);
@@ -380,6 +385,10 @@ impl Mover {
                 )),
                 None => report::out(format_args!("renamed {} -> {}", q(src), q(dst))),
             }
+        }
+        if let Some(Err(e)) = synced {
+            report::error(PROG, e);
+            return Err(Failed::Incomplete);
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ mod exec;
 mod existing;
 mod progress;
 mod say;
+pub(crate) mod sync;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! user runs them, and checks of exit status, exact output and the tree.
 #![allow(dead_code)]
 
+pub mod strace;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
@@ -36,6 +38,18 @@ pub fn other_fs() -> Option<PathBuf> {
     );
     eprintln!("skipping: no second file system at {}", dir.display());
     None
+}
+
+/// A scratch directory on the second file system ([`other_fs`]), if there
+/// is one.
+pub fn far() -> Option<Scratch> {
+    let other = other_fs()?;
+    Some(Scratch {
+        dir: tempfile::Builder::new()
+            .prefix("pmv-far-")
+            .tempdir_in(other)
+            .unwrap(),
+    })
 }
 
 /// Whether the file system under test (`PMV_TEST_DIR`) cannot exchange

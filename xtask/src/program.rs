@@ -386,6 +386,12 @@ LEFTOVERS\fR)."#,
         r#"With \fB\-f\fR, this is what replaces a symbolic link to a directory instead of
 making the new link inside that directory."#,
     ),
+    (
+        "sync",
+        r#"Once each link is in place (made, or renamed over the old name), the directory
+that holds it is flushed with \fBfsync\fR(2), so the link survives a power cut once
+\fBpln\fR has exited. Without \fB\-\-sync\fR, as every \fBln\fR, \fBpln\fR flushes nothing."#,
+    ),
 ];
 
 const PLN_STAGING: &str = r#"With \fB\-f\fR, the new link is made under its final name inside a private directory

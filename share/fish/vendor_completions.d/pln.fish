@@ -21,5 +21,6 @@ complete -c pln -s r -l relative -d '[GNU] with -s, create links relative to lin
 complete -c pln -s s -l symbolic -d '[GNU] make symbolic links instead of hard links'
 complete -c pln -s v -l verbose -d '[GNU] print name of each linked file'
 complete -c pln -s h -d '[BSD] same as -n'
+complete -c pln -l sync -d '[pmv] make each link durable: fsync its directory once it is in place'
 complete -c pln -l help -d 'display this help and exit'
 complete -c pln -l version -d 'output version information and exit'
