@@ -420,14 +420,25 @@ fn short_char(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..len.min(bytes.len())]).into_owned()
 }
 
+/// The option `--name` names: an exact long name, else the one long name
+/// it abbreviates. An abbreviation is matched against GNU's options first
+/// (every option not marked `[pmv]`), so that whatever GNU's getopt
+/// accepts, or calls ambiguous, is taken or refused the same way here;
+/// only an abbreviation no GNU option starts with can name one of pmv's.
 fn find_long<'a>(table: &'a [Opt], name: &str) -> Result<&'a Opt, UsageError> {
     let with_long = || table.iter().filter(|o| o.long.is_some());
     if let Some(o) = with_long().find(|o| o.long == Some(name)) {
         return Ok(o);
     }
-    let candidates: Vec<&Opt> = with_long()
-        .filter(|o| !name.is_empty() && o.long.unwrap_or_default().starts_with(name))
+    let abbreviates = |o: &&Opt| !name.is_empty() && o.long.unwrap_or_default().starts_with(name);
+    let ours = |o: &&Opt| o.help.starts_with("[pmv]");
+    let mut candidates: Vec<&Opt> = with_long()
+        .filter(abbreviates)
+        .filter(|o| !ours(o))
         .collect();
+    if candidates.is_empty() {
+        candidates = with_long().filter(abbreviates).collect();
+    }
     match candidates.as_slice() {
         [one] => Ok(one),
         [] => Err(UsageError(format!("unrecognized option '--{name}'"))),

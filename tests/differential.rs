@@ -37,12 +37,6 @@ use util::Scratch;
 /// comparison applies exactly these and nothing else (see [`normalise`]).
 pub const INTENDED: &[(&str, &str)] = &[
     (
-        "ambiguous option",
-        "pmv has long options GNU lacks (--atomic, --progress, --sync), so \
-         `--s` is also ambiguous with --sync: GNU's list is compared with \
-         pmv's less those options",
-    ),
-    (
         "exchange with a missing side",
         "GNU makes no system call and prints errno -1 (`Unknown error -1`); \
          pmv reports the real reason (`No such file or directory`)",
@@ -422,12 +416,6 @@ fn normalise(gnu: &mut Outcome, pmv: &mut Outcome, before: &[String], old: bool)
         .stderr
         .replace("Try 'pmv --help'", "Try 'PROG --help'")
         .replace("pmv: ", "PROG: ");
-    // Ambiguous option: pmv's own long options are not in GNU's list.
-    for own in [" '--sync'", " '--atomic'", " '--progress'"] {
-        if pmv.stderr.contains("is ambiguous; possibilities:") {
-            pmv.stderr = pmv.stderr.replace(own, "");
-        }
-    }
     // The kernel's EINVAL for an exchange, in each program's words.
     pmv.stderr = pmv.stderr.replace(
         ": atomic exchange is not supported by this file system\n",

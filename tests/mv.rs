@@ -40,9 +40,13 @@ fn usage_errors_change_nothing() {
         .fails(&usage("invalid option -- 'X'"));
     s.pmv(["--verbose=1", "a", "b"])
         .fails(&usage("option '--verbose' doesn't allow an argument"));
+    // As GNU's getopt: pmv's own --sync is not among the possibilities,
+    // and --sy, which no GNU option starts with, names it.
     s.pmv(["--s", "a", "b"]).fails(&usage(
-        "option '--s' is ambiguous; possibilities: '--strip-trailing-slashes' '--suffix' '--sync'",
+        "option '--s' is ambiguous; possibilities: '--strip-trailing-slashes' '--suffix'",
     ));
+    s.pmv(["--sy", "-T", "missing", "b"])
+        .fails("pmv: cannot stat 'missing': No such file or directory\n");
     s.pmv(["a", "b", "-t"])
         .fails(&usage("option requires an argument -- 't'"));
     s.pmv(["a", "b", "--target-directory"])

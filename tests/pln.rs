@@ -49,6 +49,9 @@ fn creates_and_replaces() {
     let s = Scratch::new();
     s.file("a", "A").file("b", "B");
     pln(&s, ["-v", "-s", "a", "c"]).ok().stdout("'c' -> 'a'\n");
+    // `--sy` abbreviates GNU's --symbolic, not pln's own --sync.
+    pln(&s, ["--sy", "a", "c2"]).ok();
+    assert_eq!(s.link_target("c2"), Path::new("a"));
     pln(&s, ["-v", "a", "h"]).ok().stdout("'h' => 'a'\n");
     assert_eq!(s.id("h"), s.id("a"));
     pln(&s, ["-sf", "b", "c"]).ok();
