@@ -12,7 +12,7 @@
 #   pseudo-terminal) and fish each complete lines typed in a scratch
 #   directory, and the candidates are checked exactly: operands complete
 #   files and directories, -t directories only, --update= and --backup=
-#   their words, -S nothing.
+#   their words (only after '=': the next word is an operand), -S nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -234,6 +234,10 @@ backup="none off simple never existing nil numbered t"
 for shell in bash zsh fish; do
     check "$shell" "" "pmv alpha.txt " "$files"
     check "$shell" "" "pmv -u " "$files"
+    # An optional argument only follows '=', as getopt_long reads it.
+    check "$shell" "" "pmv --update " "$files"
+    check "$shell" "" "pmv --backup " "$files"
+    check "$shell" "" "pln --backup " "$files"
     check "$shell" "" "pmv -- -t " "$files"
     check "$shell" "" "pmv -t " "$dirs"
     check "$shell" "" "pmv -vt " "$dirs"

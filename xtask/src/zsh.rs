@@ -1,80 +1,74 @@
-//! A zsh completion function (`_arguments`), rendered from a program's
-//! option table: operands complete files and directories, and each
-//! option's argument what the table says.
+//! The zsh completion, rendered by clap_complete from the program's
+//! `Command` (see `command.rs`): an `_arguments` spec for every spelling
+//! of every option, `_files -/` for `-t`, the parser's words for
+//! `--update=` and `--backup=`, nothing for `-S`, `_files` for operands.
+//!
+//! One correction is made to clap_complete's script: it writes every long
+//! option with an argument as `--long=[...]`, which to zsh means the
+//! argument may also be the next word, even for an `Arg` whose
+//! `require_equals` says it may not. For those (`--update`, `--backup`) the
+//! spec becomes `--long=-[...]`, the argument only after `=`, so that
+//! `pmv --update <TAB>` completes operands, as the programs read them.
+//!
+//! bash and fish keep their own generators (`bash.rs`, `fish.rs`):
+//! clap_complete's bash script offers options instead of files for
+//! operands, nothing for `--update=`, and knows neither getopt's
+//! abbreviations nor bundled short options; its fish script completes
+//! `--target-directory=` through `__fish_complete_directories`, which
+//! before fish 3.7 puts the `--target-directory=` in front twice, and
+//! takes the next word as the argument of `--update` and `--backup`.
 
-use std::fmt::Write;
-
-use pmv::args::{Complete, Opt, Takes};
+use clap_complete::Shell;
 
 use crate::program::Program;
-use crate::spell;
 
-/// `s` inside single quotes.
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// A description inside `_arguments`' brackets.
-fn description(help: &str) -> String {
-    help.replace('\\', r"\\")
-        .replace('[', r"\[")
-        .replace(']', r"\]")
-}
-
-/// `:MESSAGE:ACTION` for an option's argument.
-fn argument(o: &Opt) -> String {
-    let action = match o.complete {
-        Complete::Nothing => " ".to_string(),
-        Complete::Directory => "_files -/".to_string(),
-        Complete::Words(_) => format!("({})", spell::words(o.complete).join(" ")),
-    };
-    format!("{}:{action}", o.value)
-}
-
-pub fn render(p: &Program) -> String {
-    let name = p.name;
-    let mut w = String::new();
-    let _ = writeln!(
-        w,
-        "#compdef {name}\n\
-         # zsh completion for {name}.\n\
-         # Generated from {name}'s option table by `cargo run -p xtask -- dist`; do not edit.\n"
-    );
-    let _ = writeln!(w, "_arguments -s -S : \\");
-    for o in p.table {
-        // Rows with the same id are spellings of one option: once one is
-        // on the line, none is offered again.
-        let same: Vec<String> = p
-            .table
-            .iter()
-            .filter(|x| x.id == o.id)
-            .flat_map(|x| {
-                let short = x.short.map(|c| format!("-{c}"));
-                let long = x.long.map(|l| format!("--{l}"));
-                short.into_iter().chain(long)
-            })
-            .collect();
-        let exclude = format!("({})", same.join(" "));
-        let help = description(o.help);
-        let mut specs = Vec::new();
-        if let Some(c) = o.short {
-            specs.push(match o.takes {
-                Takes::Required => format!("-{c}+[{help}]:{}", argument(o)),
-                _ => format!("-{c}[{help}]"),
-            });
-        }
-        if let Some(l) = o.long {
-            specs.push(match o.takes {
-                Takes::Nothing => format!("--{l}[{help}]"),
-                Takes::Required => format!("--{l}=[{help}]:{}", argument(o)),
-                // The argument only after `=`, and optional.
-                Takes::Optional => format!("--{l}=-[{help}]::{}", argument(o)),
-            });
-        }
-        for spec in specs {
-            let _ = writeln!(w, "  {} \\", quoted(&format!("{exclude}{spec}")));
-        }
+/// The zsh completion of `p`.
+pub fn render(p: &Program, version: &str) -> String {
+    let mut cmd = crate::command::command(p, version);
+    let mut out = Vec::new();
+    clap_complete::generate(Shell::Zsh, &mut cmd, p.name, &mut out);
+    let mut script = String::from_utf8(out).expect("clap_complete writes UTF-8");
+    let equals: Vec<&str> = cmd
+        .get_opts()
+        .filter(|a| a.is_require_equals_set())
+        .flat_map(|a| a.get_long_and_visible_aliases().unwrap_or_default())
+        .collect();
+    for long in equals {
+        let spec = format!("--{long}=[");
+        assert_eq!(
+            script.matches(&spec).count(),
+            1,
+            "clap_complete's zsh script has no single {spec}"
+        );
+        script = script.replace(&spec, &format!("--{long}=-["));
     }
-    let _ = writeln!(w, "  '*:file:_files'");
-    w
+    let name = p.name;
+    let first = script.find('\n').map_or(script.len(), |i| i + 1);
+    assert_eq!(&script[..first], format!("#compdef {name}\n"));
+    script.insert_str(
+        first,
+        &format!(
+            "# zsh completion for {name}, rendered by clap_complete from {name}'s option table\n\
+             # by `cargo run -p xtask -- dist`; do not edit.\n"
+        ),
+    );
+    script
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An argument that must follow `=` is only offered there; one that
+    /// may be the next word is offered there too.
+    #[test]
+    fn optional_arguments_only_after_equals() {
+        let [pmv, pln] = crate::program::all();
+        let script = render(&pmv, "0");
+        assert!(script.contains("'*--update=-["), "{script}");
+        assert!(script.contains("'*--backup=-["), "{script}");
+        assert!(script.contains("'*--target-directory=[") && script.contains("'*-t+["));
+        assert!(script.contains("'*-u["), "-u takes no argument: {script}");
+        assert!(render(&pln, "0").contains("'*--backup=-["));
+    }
 }
