@@ -25,7 +25,7 @@ use rustix::io::Errno;
 
 use super::Node;
 
-pub use super::posix::next_data;
+pub use super::common::sync_file;
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
@@ -68,7 +68,7 @@ pub fn rename_noreplace(
     match renameat2(from_dir, from, to_dir, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameat2(RENAME_NOREPLACE)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::OPNOTSUPP) => {
-            super::posix::rename_noreplace(from_dir, from, to_dir, to)
+            super::common::link_then_unlink(from_dir, from, to_dir, to)
         }
         Err(e) => Err(e.into()),
     }
@@ -107,34 +107,28 @@ pub fn copy_data(
     to: BorrowedFd<'_>,
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
-    const STEP: usize = 8 * 1024 * 1024;
-    let mut copied_any = false;
-    while !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
-        match rustix::fs::copy_file_range(from, None, to, None, STEP) {
-            Ok(0) if copied_any => return Ok("copy_file_range"),
-            // Zero at the start: an empty file, or a pseudo-file whose size
-            // lies (procfs): let read/write decide.
-            Ok(0) => break,
-            Ok(n) => {
-                copied_any = true;
-                progress(n as u64)?;
-            }
-            Err(Errno::INTR) => {}
-            // No such call, or (since 5.19) not between these two file
-            // system types: a move copies between one pair, so ask no more.
-            Err(Errno::NOSYS | Errno::XDEV) => {
-                NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
-                break;
-            }
-            Err(Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY)
-                if !copied_any =>
-            {
-                break
-            }
-            Err(e) => return Err(e.into()),
+    if !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
+        let mut call = |len| rustix::fs::copy_file_range(from, None, to, None, len);
+        if super::kernel_copy::to_end(&mut call, &refused, progress)? {
+            return Ok("copy_file_range");
         }
     }
-    super::posix::copy_data_rw(from, to, 0, progress)
+    super::data::copy_data_rw(from, to, 0, progress)
+}
+
+/// Whether `copy_data` goes on with `read`/`write` after `copy_file_range`
+/// failed with `e`.
+fn refused(e: Errno, copied_any: bool) -> bool {
+    match e {
+        // No such call, or (since 5.19) not between these two file
+        // system types: a move copies between one pair, so ask no more.
+        Errno::NOSYS | Errno::XDEV => {
+            NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
+            true
+        }
+        Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY => !copied_any,
+        _ => false,
+    }
 }
 
 /// Copy the bytes `start..end` of `from` to the same offsets of `to` (one
@@ -172,12 +166,7 @@ pub fn copy_range(
     if off_in >= end {
         return Ok("copy_file_range");
     }
-    super::posix::copy_range_rw(from, to, off_in, end, progress)
-}
-
-/// `fsync`: on Linux it reaches the disk's cache flush.
-pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
-    rustix::fs::fsync(fd).map_err(Into::into)
+    super::data::copy_range_rw(from, to, off_in, end, progress)
 }
 
 /// Flush the whole file system that holds `fd` in one call, instead of

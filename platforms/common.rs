@@ -1,0 +1,129 @@
+//! What every backend shares, compiled on every unix: `renameat`, the
+//! hard-link way to rename without replacing, flushing, and making special
+//! files.
+//!
+//! Syscalls: `renameat`, `linkat`, `unlinkat`, `fsync`,
+//! `mknodat`, `mkfifoat` (POSIX.1-2008).
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::path::Path;
+
+use rustix::fs::{linkat, renameat, unlinkat, AtFlags};
+use rustix::io::Errno;
+
+/// Rename `from` to `to`, atomically replacing `to` if it exists. The same
+/// call on every system.
+///
+/// # References
+/// - [POSIX `renameat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/renameat.html)
+pub fn replace(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    renameat(from_dir, from, to_dir, to)?;
+    Ok("renameat")
+}
+
+/// Rename `from` to `to` only if `to` does not exist, with `linkat` (which
+/// fails with `EEXIST` if the name exists, atomically) then `unlinkat` of
+/// `from`. Directories and file systems without hard links get
+/// [`super::unsupported_fs`]. The generic backend's way, and the others'
+/// where the file system refuses their native call.
+///
+/// # References
+/// - [POSIX `linkat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/linkat.html)
+pub fn link_then_unlink(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    // "." and ".." always exist: no-replace fails before the source is
+    // looked at, as in the kernels that have the call, once the source's
+    // directory is found.
+    let last = crate::stage::base(to);
+    if last == "." || last == ".." {
+        rustix::fs::statat(from_dir, crate::stage::parent(from), AtFlags::empty())?;
+        return Err(Errno::EXIST.into());
+    }
+    // A directory has no hard links; asking linkat would only give errors
+    // about the new name (ENOENT for "d/") instead of the real answer.
+    if rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+        rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
+    }) {
+        return Err(super::unsupported_fs());
+    }
+    match linkat(from_dir, from, to_dir, to, AtFlags::empty()) {
+        Ok(()) => {}
+        // Linux and the BSDs say EPERM for a directory and for file systems
+        // that have no hard links; macOS says EISDIR for a directory... no
+        // hard link can be had, so this mechanism is out.
+        Err(Errno::PERM | Errno::ISDIR | Errno::MLINK | Errno::OPNOTSUPP | Errno::NOSYS) => {
+            return Err(super::unsupported_fs())
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if let Err(e) = unlinkat(from_dir, from, AtFlags::empty()) {
+        // Undo the link so that nothing changed; `to` is the entry we made.
+        let _ = unlinkat(to_dir, to, AtFlags::empty());
+        return Err(e.into());
+    }
+    Ok("linkat+unlinkat")
+}
+
+/// Flush a file's data and metadata to stable storage with `fsync`.
+///
+/// # References
+/// - [POSIX `fsync`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/fsync.html)
+pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
+    rustix::fs::fsync(fd).map_err(Into::into)
+}
+
+/// Flush a directory's entries. Some systems (illumos, Solaris, some
+/// network file systems) refuse `fsync` on a directory with `EINVAL` or
+/// `EBADF`; there is nothing more to do there.
+pub fn sync_dir(fd: BorrowedFd<'_>) -> io::Result<()> {
+    match rustix::fs::fsync(fd) {
+        Ok(()) | Err(Errno::INVAL | Errno::BADF) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Create a fifo, device node or socket node `name` in the directory
+/// `dir` with `mode` (type and permission bits, as `st_mode`) and device
+/// number `rdev`.
+///
+/// # References
+/// - [POSIX `mknodat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/mknodat.html)
+pub fn make_node(dir: BorrowedFd<'_>, name: &CStr, mode: u32, rdev: u64) -> io::Result<()> {
+    let mode = mode as libc::mode_t;
+    let r = if mode & libc::S_IFMT == libc::S_IFIFO {
+        make_fifo(dir, name, mode & 0o7777)
+    } else {
+        // SAFETY: `name` is a valid NUL-terminated string and `dir` is
+        // open for the duration of the call.
+        unsafe { libc::mknodat(dir.as_raw_fd(), name.as_ptr(), mode, rdev as libc::dev_t) }
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "android"))]
+fn make_fifo(dir: BorrowedFd<'_>, name: &CStr, perm: libc::mode_t) -> libc::c_int {
+    // SAFETY: as in make_node.
+    unsafe { libc::mkfifoat(dir.as_raw_fd(), name.as_ptr(), perm) }
+}
+
+/// Android's libc has no `mkfifoat`; its `mknodat` makes fifos.
+#[cfg(target_os = "android")]
+fn make_fifo(dir: BorrowedFd<'_>, name: &CStr, perm: libc::mode_t) -> libc::c_int {
+    // SAFETY: as in make_node.
+    unsafe { libc::mknodat(dir.as_raw_fd(), name.as_ptr(), libc::S_IFIFO | perm, 0) }
+}
