@@ -1,17 +1,131 @@
-//! What every backend shares, compiled on every unix: `renameat`, the
-//! hard-link way to rename without replacing, flushing, and making special
-//! files.
+//! What every backend shares, compiled on every unix: a file's `stat` in
+//! the same types everywhere, `renameat`, the hard-link way to rename
+//! without replacing, flushing, and making special files.
 //!
-//! Syscalls: `renameat`, `linkat`, `unlinkat`, `fsync`,
+//! Syscalls: `fstatat`/`fstat`, `renameat`, `linkat`, `unlinkat`, `fsync`,
 //! `mknodat`, `mkfifoat` (POSIX.1-2008).
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
 
-use rustix::fs::{linkat, renameat, unlinkat, AtFlags};
+use rustix::fs::{linkat, renameat, unlinkat, AtFlags, FileType, Mode, Stat, Timespec};
 use rustix::io::Errno;
+use rustix::path::Arg;
+
+/// What a file is, whatever its name: its device and inode numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// One `stat` of a file, in the same types on every system.
+#[derive(Clone, Copy, Debug)]
+pub struct Info {
+    pub dev: u64,
+    pub ino: u64,
+    pub kind: FileType,
+    /// `st_mode`: the kind and the permission bits.
+    pub mode: u32,
+    /// The permission, set-ID and sticky bits of `mode` (`& 07777`).
+    pub perm: Mode,
+    pub nlink: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    /// The device a special file stands for.
+    pub rdev: u64,
+    /// The preferred size of one read or write.
+    pub blksize: u64,
+    /// Space allocated, in 512-byte blocks.
+    pub blocks: u64,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
+}
+
+impl Info {
+    /// The file's identity.
+    pub fn id(&self) -> FileId {
+        FileId {
+            dev: self.dev,
+            ino: self.ino,
+        }
+    }
+
+    /// Whether it is a directory.
+    pub fn is_dir(&self) -> bool {
+        self.kind == FileType::Directory
+    }
+
+    /// Whether it is a symlink (only an `lstat` or a `statat` that does not
+    /// follow can say so).
+    pub fn is_symlink(&self) -> bool {
+        self.kind == FileType::Symlink
+    }
+}
+
+/// The one conversion from the system's `struct stat`, whose field types
+/// differ from one system to the next.
+impl From<&Stat> for Info {
+    fn from(st: &Stat) -> Info {
+        Info {
+            dev: bits(st.st_dev),
+            ino: bits(st.st_ino),
+            kind: FileType::from_raw_mode(st.st_mode),
+            mode: widen(st.st_mode),
+            perm: Mode::from_raw_mode(st.st_mode),
+            nlink: bits(st.st_nlink),
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: bits(st.st_size),
+            rdev: bits(st.st_rdev),
+            blksize: bits(st.st_blksize),
+            blocks: bits(st.st_blocks),
+            atime: time(st.st_atime, st.st_atime_nsec),
+            mtime: time(st.st_mtime, st.st_mtime_nsec),
+            ctime: time(st.st_ctime, st.st_ctime_nsec),
+        }
+    }
+}
+
+/// A field that is an integer of at most 64 bits, signed or not, as `u64`:
+/// a negative value (`dev_t` is signed on macOS) keeps its bits, as C's
+/// conversion does.
+fn bits(x: impl Into<i128>) -> u64 {
+    x.into() as u64
+}
+
+/// A field whose type is narrower on some systems, widened.
+fn widen<T: Into<U>, U>(x: T) -> U {
+    x.into()
+}
+
+/// Seconds (`time_t`) and nanoseconds (`long`, or unsigned on Linux).
+fn time(sec: impl Into<i64>, nsec: impl Into<i128>) -> Timespec {
+    Timespec {
+        tv_sec: sec.into(),
+        tv_nsec: nsec.into().try_into().unwrap_or_default(),
+    }
+}
+
+/// `lstat`: `path` itself, a symlink not followed.
+pub fn lstat<P: Arg>(path: P) -> io::Result<Info> {
+    Ok(Info::from(&rustix::fs::lstat(path)?))
+}
+
+/// `fstat` of an open file or directory.
+pub fn fstat<Fd: AsFd>(fd: Fd) -> io::Result<Info> {
+    Ok(Info::from(&rustix::fs::fstat(fd)?))
+}
+
+/// `fstatat`: the entry `name` in the directory `dir`
+/// (`AtFlags::SYMLINK_NOFOLLOW`: a symlink itself).
+pub fn statat<P: Arg, Fd: AsFd>(dir: Fd, name: P, flags: AtFlags) -> io::Result<Info> {
+    Ok(Info::from(&rustix::fs::statat(dir, name, flags)?))
+}
 
 /// Rename `from` to `to`, atomically replacing `to` if it exists. The same
 /// call on every system.
@@ -52,9 +166,7 @@ pub fn link_then_unlink(
     }
     // A directory has no hard links; asking linkat would only give errors
     // about the new name (ENOENT for "d/") instead of the real answer.
-    if rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
-        rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
-    }) {
+    if statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| st.is_dir()) {
         return Err(super::unsupported_fs());
     }
     match linkat(from_dir, from, to_dir, to, AtFlags::empty()) {
@@ -75,7 +187,9 @@ pub fn link_then_unlink(
     Ok("linkat+unlinkat")
 }
 
-/// Flush a file's data and metadata to stable storage with `fsync`.
+/// Flush a file's data and metadata to stable storage with `fsync`, which
+/// reaches the disk's cache flush on Linux and the BSDs (macOS needs more:
+/// see `apple.rs`).
 ///
 /// # References
 /// - [POSIX `fsync`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/fsync.html)

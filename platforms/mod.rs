@@ -21,9 +21,9 @@
 //! What is the same on every system is written once and compiled on every
 //! unix (as std's `sys/fs` has `common.rs`):
 //!
-//! - `common.rs`: `replace` (`renameat`), the hard-link way to rename
-//!   without replacing that every backend falls back to, `sync_dir`,
-//!   `make_node`;
+//! - `common.rs`: a file's `stat` as [`Info`] (`lstat`, `fstat`, `statat`),
+//!   `replace` (`renameat`), the hard-link way to rename without
+//!   replacing that every backend falls back to, `sync_dir`, `make_node`;
 //! - `data.rs`: the `read`/`write` and `pread`/`pwrite` copies, and
 //!   `next_data` (`SEEK_DATA`/`SEEK_HOLE`);
 //! - `signals.rs`: holding, catching and re-raising SIGINT, SIGTERM,
@@ -78,7 +78,7 @@ cfg_if::cfg_if! {
 }
 
 pub use self::{
-    common::{make_node, replace, sync_dir},
+    common::{fstat, lstat, make_node, replace, statat, sync_dir, FileId, Info},
     data::{copy_data_rw, next_data},
     imp::{
         copy_data, copy_range, copy_xattrs, exchange, rename_noreplace, strip_acls, sync_file,
@@ -109,7 +109,8 @@ pub fn unsupported_fs() -> io::Error {
 }
 
 /// Whether `err` says the kernel or the file system cannot do the operation,
-/// as opposed to a real failure of it.
+/// as opposed to a real failure of it: `ENOSYS`, `EOPNOTSUPP`, or `EINVAL`
+/// (what file systems answer for a rename flag they do not know).
 pub fn is_unsupported(err: &io::Error) -> bool {
     use rustix::io::Errno;
     matches!(

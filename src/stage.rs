@@ -135,8 +135,8 @@ impl<'a> Private<'a> {
             // Someone who may write the directory could have renamed ours
             // away and put theirs in its place: only ours will do.
             let fd = match opened {
-                Ok(fd) => match rustix::fs::fstat(&fd) {
-                    Ok(st) if st.st_uid == euid && st.st_mode & 0o077 == 0 => fd,
+                Ok(fd) => match crate::platform::fstat(&fd) {
+                    Ok(st) if st.uid == euid && !st.perm.intersects(Mode::RWXG | Mode::RWXO) => fd,
                     _ => return Err(Errno::EXIST.into()),
                 },
                 Err(e) => {
