@@ -104,7 +104,7 @@ pub fn copy_data(
     #[cfg(target_os = "freebsd")]
     {
         let mut call = |len| freebsd::copy_file_range(from, to, len);
-        if super::kernel_copy::to_end(&mut call, &freebsd::refused, progress)? {
+        if super::kernel_copy::copy_all(&mut call, &freebsd::refused, progress)? {
             return Ok("copy_file_range");
         }
     }

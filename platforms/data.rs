@@ -6,7 +6,7 @@
 //! `lseek` with `SEEK_DATA`/`SEEK_HOLE` where the system has them.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
 
@@ -124,12 +124,8 @@ fn write_all(to: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// The next region of data at or after `from` with `SEEK_DATA` and
-/// `SEEK_HOLE` (Linux 3.1, FreeBSD 8, DragonFly, illumos, Solaris, macOS
-/// 10.12): `Some((start, end))`, or `None` when only a hole remains.
-/// Elsewhere it is unsupported, and callers find holes by reading.
-pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
-    #[cfg(any(
+cfg_if::cfg_if! {
+    if #[cfg(any(
         target_os = "linux",
         target_os = "android",
         target_os = "freebsd",
@@ -137,36 +133,35 @@ pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>
         target_os = "illumos",
         target_os = "solaris",
         target_vendor = "apple"
-    ))]
-    {
-        let (data, hole) = (libc::SEEK_DATA, libc::SEEK_HOLE);
-        // SAFETY: lseek on a descriptor the caller keeps open.
-        let start = unsafe { libc::lseek(fd.as_raw_fd(), from as libc::off_t, data) };
-        if start < 0 {
-            let e = io::Error::last_os_error();
-            return match e.raw_os_error() {
-                Some(libc::ENXIO) => Ok(None),
-                _ => Err(e),
-            };
+    ))] {
+        /// The next region of data at or after `from` with `SEEK_DATA` and
+        /// `SEEK_HOLE` (Linux 3.1, FreeBSD 8, DragonFly, illumos, Solaris,
+        /// macOS 10.12): `Some((start, end))`, or `None` when only a hole
+        /// remains.
+        pub fn next_data(fd: BorrowedFd<'_>, from: u64) -> io::Result<Option<(u64, u64)>> {
+            use std::os::fd::AsRawFd;
+            let (data, hole) = (libc::SEEK_DATA, libc::SEEK_HOLE);
+            // SAFETY: lseek on a descriptor the caller keeps open.
+            let start = unsafe { libc::lseek(fd.as_raw_fd(), from as libc::off_t, data) };
+            if start < 0 {
+                let e = io::Error::last_os_error();
+                return match e.raw_os_error() {
+                    Some(libc::ENXIO) => Ok(None),
+                    _ => Err(e),
+                };
+            }
+            // SAFETY: as above.
+            let end = unsafe { libc::lseek(fd.as_raw_fd(), start, hole) };
+            if end < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(Some((start as u64, end as u64)))
         }
-        // SAFETY: as above.
-        let end = unsafe { libc::lseek(fd.as_raw_fd(), start, hole) };
-        if end < 0 {
-            return Err(io::Error::last_os_error());
+    } else {
+        /// No `SEEK_DATA` on this system: unsupported, and callers find
+        /// holes by reading.
+        pub fn next_data(_fd: BorrowedFd<'_>, _from: u64) -> io::Result<Option<(u64, u64)>> {
+            Err(super::unsupported_system())
         }
-        Ok(Some((start as u64, end as u64)))
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "illumos",
-        target_os = "solaris",
-        target_vendor = "apple"
-    )))]
-    {
-        let _ = (fd.as_raw_fd(), from);
-        Err(super::unsupported_system())
     }
 }

@@ -109,7 +109,7 @@ pub fn copy_data(
 ) -> io::Result<&'static str> {
     if !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
         let mut call = |len| rustix::fs::copy_file_range(from, None, to, None, len);
-        if super::kernel_copy::to_end(&mut call, &refused, progress)? {
+        if super::kernel_copy::copy_all(&mut call, &refused, progress)? {
             return Ok("copy_file_range");
         }
     }
@@ -145,28 +145,36 @@ pub fn copy_range(
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let (mut off_in, mut off_out) = (start, start);
-    while off_in < end && !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
-        let want = (end - off_in).min(8 << 20) as usize;
-        match rustix::fs::copy_file_range(from, Some(&mut off_in), to, Some(&mut off_out), want) {
-            Ok(0) => return Ok("copy_file_range"),
-            Ok(n) => progress(n as u64)?,
-            Err(Errno::INTR) => {}
-            Err(Errno::NOSYS) => NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed),
-            Err(
-                Errno::XDEV
-                | Errno::INVAL
-                | Errno::OPNOTSUPP
-                | Errno::BADF
-                | Errno::PERM
-                | Errno::TXTBSY,
-            ) => break,
-            Err(e) => return Err(e.into()),
+    if !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
+        let mut call = |len: usize| match (end - off_in).min(len as u64) as usize {
+            0 => Ok(0),
+            want => {
+                rustix::fs::copy_file_range(from, Some(&mut off_in), to, Some(&mut off_out), want)
+            }
+        };
+        if super::kernel_copy::copy_all(&mut call, &refused_in_range, progress)? {
+            return Ok("copy_file_range");
         }
     }
-    if off_in >= end {
-        return Ok("copy_file_range");
-    }
     super::data::copy_range_rw(from, to, off_in, end, progress)
+}
+
+/// Whether `copy_range` goes on with `pread`/`pwrite` after
+/// `copy_file_range` failed with `e`, at any point of the region.
+fn refused_in_range(e: Errno, _copied_any: bool) -> bool {
+    match e {
+        Errno::NOSYS => {
+            NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
+            true
+        }
+        Errno::XDEV
+        | Errno::INVAL
+        | Errno::OPNOTSUPP
+        | Errno::BADF
+        | Errno::PERM
+        | Errno::TXTBSY => true,
+        _ => false,
+    }
 }
 
 /// Flush the whole file system that holds `fd` in one call, instead of
@@ -288,4 +296,37 @@ pub fn strip_acls(node: Node<'_>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::os::fd::AsFd;
+
+    /// Within one file system, both copies are done in the kernel, whole
+    /// and at the right offsets.
+    #[test]
+    fn copy_data_and_copy_range_use_copy_file_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("a"), &data).unwrap();
+        let from = File::open(dir.path().join("a")).unwrap();
+        let (whole, region) = (dir.path().join("b"), dir.path().join("c"));
+        let mut done = 0;
+        let to = File::create(&whole).unwrap();
+        let mech = super::copy_data(from.as_fd(), to.as_fd(), &mut |n| {
+            done += n;
+            Ok(())
+        });
+        assert_eq!(mech.unwrap(), "copy_file_range");
+        assert_eq!(done, 3_000_000);
+        assert!(std::fs::read(&whole).unwrap() == data);
+        let to = File::create(&region).unwrap();
+        let mech = super::copy_range(from.as_fd(), to.as_fd(), 1000, 2_000_000, &mut |_| Ok(()));
+        assert_eq!(mech.unwrap(), "copy_file_range");
+        let got = std::fs::read(&region).unwrap();
+        assert_eq!(got.len(), 2_000_000);
+        assert!(got[..1000].iter().all(|&b| b == 0));
+        assert!(got[1000..] == data[1000..2_000_000]);
+    }
 }
