@@ -30,9 +30,11 @@ pub mod ln;
 #[allow(missing_docs)]
 pub mod mv;
 mod ops;
+mod private;
 pub mod quote;
 pub mod report;
-mod stage;
+/// `stage::base` and `stage::parent`, by the module's old name.
+use private as stage;
 
 pub use ops::{
     exchange, flip_symlink, is_unsupported, link_replacing, rename_noreplace, replace,

@@ -107,8 +107,8 @@ fn stage_then_replace(
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let private = crate::stage::create_path(crate::stage::parent(to))?;
-    let staged = private.join(crate::stage::base(to));
+    let private = crate::private::create_path(crate::private::parent(to))?;
+    let staged = private.join(crate::private::base(to));
     let result = make(&staged).and_then(|()| platform::replace(CWD, &staged, CWD, to));
     if result.is_err() {
         let _ = rustix::fs::unlinkat(CWD, &staged, rustix::fs::AtFlags::empty());

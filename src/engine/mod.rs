@@ -37,8 +37,8 @@ use rustix::io::Errno;
 use walk::Level;
 
 use crate::platform::{self, FileId, Info};
+use crate::private::{self, Private};
 use crate::report::{q, Error};
-use crate::stage::{self, Private};
 
 /// Where an earlier copy of a multiply-linked file is, so that its other
 /// names become hard links again (within a tree and across operands, as
@@ -142,13 +142,13 @@ struct End<'p> {
 
 impl<'p> End<'p> {
     fn open(path: &'p Path) -> io::Result<End<'p>> {
-        let base = stage::base(path);
+        let base = private::base(path);
         let mut shown = path.as_os_str().as_bytes().to_vec();
         shown.truncate(shown.len() - trailing(&shown));
         Ok(End {
-            dir: open_dir_path(stage::parent(path))?,
+            dir: open_dir_path(private::parent(path))?,
             base,
-            name: stage::cstr(base)?,
+            name: private::cstr(base)?,
             shown,
         })
     }
@@ -307,7 +307,7 @@ impl Move<'_> {
             let _ = hid.remove();
             return;
         }
-        let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
+        let mut left = private::parent(self.src).as_os_str().as_bytes().to_vec();
         if !left.ends_with(b"/") {
             left.push(b'/');
         }

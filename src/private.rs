@@ -1,6 +1,6 @@
-//! Staging: a private directory beside a destination, in which a new
-//! entry is made under its final name and finished, before one rename
-//! moves it out over the old one ("move the same-named entry out of a temp
+//! The private directory beside a destination, in which a new entry is
+//! staged: made under its final name and finished, before one rename moves
+//! it out over the old one ("move the same-named entry out of a temp
 //! dir").
 //!
 //! The directory is `.pmv-` and 12 random characters, created exclusively
