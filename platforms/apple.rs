@@ -25,7 +25,10 @@ use rustix::io::Errno;
 
 use super::Node;
 
-pub use super::posix::{copy_range, next_data, strip_acls, sync_fs, HAS_SYNCFS};
+pub use super::{
+    data::copy_range_rw as copy_range,
+    unsupported::{strip_acls, sync_fs},
+};
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";
@@ -39,6 +42,9 @@ exchange: renameatx_np(RENAME_SWAP), atomic, where the file system supports it (
 
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
+
+/// No call flushes a whole file system: each copied file is flushed.
+pub const HAS_SYNCFS: bool = false;
 
 /// Rename `from` to `to` only if `to` does not exist.
 ///
@@ -57,7 +63,7 @@ pub fn rename_noreplace(
     match renameat_with(from_dir, from, to_dir, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameatx_np(RENAME_EXCL)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::NOTSUP) => {
-            super::posix::rename_noreplace(from_dir, from, to_dir, to)
+            super::common::link_then_unlink(from_dir, from, to_dir, to)
         }
         Err(e) => Err(e.into()),
     }
@@ -94,7 +100,7 @@ pub fn copy_data(
     if fcopyfile(from, to, rustix::fs::CopyfileFlags::DATA).is_ok() {
         return Ok("fcopyfile(COPYFILE_DATA)");
     }
-    super::posix::copy_data_rw(from, to, 0, progress)
+    super::data::copy_data_rw(from, to, 0, progress)
 }
 
 fn fcopyfile(
@@ -115,21 +121,21 @@ fn fcopyfile(
 pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
     match rustix::fs::fcntl_fullfsync(fd) {
         Ok(()) => Ok(()),
-        Err(_) => rustix::fs::fsync(fd).map_err(Into::into),
+        Err(_) => super::common::sync_file(fd),
     }
 }
 
 /// Copy extended attributes (and resource forks, and ACLs) of an open
 /// file or directory with `fcopyfile(COPYFILE_XATTR | COPYFILE_ACL)`.
-/// Symlinks and special files (reached by name, not by fd) keep none: no
-/// `*at` form exists.
+/// Symlinks and special files (reached by name, not by fd) keep none, as
+/// on a system without extended attributes: no `*at` form exists.
 pub fn copy_xattrs(
     from: Node<'_>,
     to: Node<'_>,
-    _warn: &mut dyn FnMut(&OsStr, io::Error),
+    warn: &mut dyn FnMut(&OsStr, io::Error),
 ) -> io::Result<()> {
     let (Node::Fd(from), Node::Fd(to)) = (from, to) else {
-        return Ok(());
+        return super::unsupported::copy_xattrs(from, to, warn);
     };
     let flags = rustix::fs::CopyfileFlags::XATTR | rustix::fs::CopyfileFlags::ACL;
     match fcopyfile(from, to, flags) {

@@ -9,7 +9,7 @@
 //!   for file data (FreeBSD 13).
 //! - NetBSD, OpenBSD, DragonFly, and FreeBSD without `renameat2`: the
 //!   generic `linkat`+`unlinkat` for rename-without-replace, and
-//!   `read`/`write` for file data (see `posix.rs`).
+//!   `read`/`write` for file data (see `common.rs`, `data.rs`).
 //!
 //! Guarantees: replace is atomic. Rename-without-replace is atomic in the
 //! kernel with `renameat2`; without it, or on a file system that refuses
@@ -26,6 +26,12 @@
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
+
+pub use super::{
+    common::sync_file,
+    data::copy_range_rw as copy_range,
+    unsupported::{copy_xattrs, strip_acls, sync_fs},
+};
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "bsd";
@@ -51,6 +57,9 @@ exchange: not supported (never emulated)";
 /// look before they rename, and `-n` still gets `renameat2` where it exists.
 pub const NATIVE_NOREPLACE: bool = false;
 
+/// No call flushes a whole file system: each copied file is flushed.
+pub const HAS_SYNCFS: bool = false;
+
 /// Rename `from` to `to` only if `to` does not exist: FreeBSD's
 /// `renameat2(AT_RENAME_NOREPLACE)` where the system has it, else the
 /// generic hard-link way.
@@ -69,7 +78,7 @@ pub fn rename_noreplace(
         Err(e) if !freebsd::is_unsupported(&e) => return Err(e),
         Err(_) => {}
     }
-    super::posix::rename_noreplace(from_dir, from, to_dir, to)
+    super::common::link_then_unlink(from_dir, from, to_dir, to)
 }
 
 /// Swap `a` and `b` atomically: FreeBSD's `renameat2(AT_RENAME_EXCHANGE)`
@@ -109,15 +118,14 @@ pub fn copy_data(
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     #[cfg(target_os = "freebsd")]
-    if let Some(mech) = freebsd::copy_file_range(from, to, progress)? {
-        return Ok(mech);
+    {
+        let mut call = |len| freebsd::copy_file_range(from, to, len);
+        if super::kernel_copy::copy_all(&mut call, &freebsd::refused, progress)? {
+            return Ok("copy_file_range");
+        }
     }
-    super::posix::copy_data_rw(from, to, 0, progress)
+    super::data::copy_data_rw(from, to, 0, progress)
 }
-
-pub use super::posix::{
-    copy_range, copy_xattrs, next_data, strip_acls, sync_file, sync_fs, HAS_SYNCFS,
-};
 
 /// FreeBSD's calls that other BSDs lack.
 #[cfg(target_os = "freebsd")]
@@ -129,6 +137,8 @@ mod freebsd {
     use std::path::Path;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::OnceLock;
+
+    use rustix::io::Errno;
 
     /// From FreeBSD's `sys/sys/fcntl.h`.
     pub const AT_RENAME_NOREPLACE: c_uint = 0x0001;
@@ -207,53 +217,40 @@ mod freebsd {
         )
     }
 
-    /// Copy with `copy_file_range` until the end of `from`. `Ok(None)`
-    /// means nothing was copied and the caller should use `read`/`write`.
+    /// One `copy_file_range` of at most `len` bytes at both file offsets.
     pub fn copy_file_range(
         from: BorrowedFd<'_>,
         to: BorrowedFd<'_>,
-        progress: &mut dyn FnMut(u64) -> io::Result<()>,
-    ) -> io::Result<Option<&'static str>> {
-        const STEP: usize = 8 * 1024 * 1024;
-        let mut copied_any = false;
-        loop {
-            // SAFETY: both descriptors are open for the call; null offsets
-            // mean "use and advance the file offsets".
-            let n = unsafe {
-                libc::copy_file_range(
-                    from.as_raw_fd(),
-                    std::ptr::null_mut(),
-                    to.as_raw_fd(),
-                    std::ptr::null_mut(),
-                    STEP,
-                    0,
-                )
-            };
-            match n {
-                0 if copied_any => return Ok(Some("copy_file_range")),
-                // Nothing at the start: an empty file, or a pseudo-file whose
-                // size lies; read/write decides.
-                0 => return Ok(None),
-                n if n > 0 => {
-                    copied_any = true;
-                    progress(n as u64)?;
-                }
-                _ => {
-                    let err = io::Error::last_os_error();
-                    match err.raw_os_error() {
-                        Some(libc::EINTR) => {}
-                        Some(
-                            libc::ENOSYS
-                            | libc::EINVAL
-                            | libc::EOPNOTSUPP
-                            | libc::EBADF
-                            | libc::EXDEV
-                            | libc::EISDIR,
-                        ) if !copied_any => return Ok(None),
-                        _ => return Err(err),
-                    }
-                }
-            }
-        }
+        len: usize,
+    ) -> Result<usize, Errno> {
+        // SAFETY: both descriptors are open for the call; null offsets
+        // mean "use and advance the file offsets".
+        let n = unsafe {
+            libc::copy_file_range(
+                from.as_raw_fd(),
+                std::ptr::null_mut(),
+                to.as_raw_fd(),
+                std::ptr::null_mut(),
+                len,
+                0,
+            )
+        };
+        usize::try_from(n)
+            .map_err(|_| Errno::from_io_error(&io::Error::last_os_error()).unwrap_or(Errno::IO))
+    }
+
+    /// Whether `copy_data` goes on with `read`/`write` after
+    /// `copy_file_range` failed with `e`: only before anything was copied.
+    pub fn refused(e: Errno, copied_any: bool) -> bool {
+        !copied_any
+            && matches!(
+                e,
+                Errno::NOSYS
+                    | Errno::INVAL
+                    | Errno::OPNOTSUPP
+                    | Errno::BADF
+                    | Errno::XDEV
+                    | Errno::ISDIR
+            )
     }
 }

@@ -25,7 +25,7 @@ use rustix::io::Errno;
 
 use super::Node;
 
-pub use super::posix::next_data;
+pub use super::common::sync_file;
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
@@ -75,7 +75,7 @@ pub fn rename_noreplace(
     match renameat2(from_dir, from, to_dir, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok("renameat2(RENAME_NOREPLACE)"),
         Err(Errno::NOSYS | Errno::INVAL | Errno::OPNOTSUPP) => {
-            super::posix::rename_noreplace(from_dir, from, to_dir, to)
+            super::common::link_then_unlink(from_dir, from, to_dir, to)
         }
         Err(e) => Err(e.into()),
     }
@@ -114,34 +114,28 @@ pub fn copy_data(
     to: BorrowedFd<'_>,
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
-    const STEP: usize = 8 * 1024 * 1024;
-    let mut copied_any = false;
-    while !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
-        match rustix::fs::copy_file_range(from, None, to, None, STEP) {
-            Ok(0) if copied_any => return Ok("copy_file_range"),
-            // Zero at the start: an empty file, or a pseudo-file whose size
-            // lies (procfs): let read/write decide.
-            Ok(0) => break,
-            Ok(n) => {
-                copied_any = true;
-                progress(n as u64)?;
-            }
-            Err(Errno::INTR) => {}
-            // No such call, or (since 5.19) not between these two file
-            // system types: a move copies between one pair, so ask no more.
-            Err(Errno::NOSYS | Errno::XDEV) => {
-                NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
-                break;
-            }
-            Err(Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY)
-                if !copied_any =>
-            {
-                break
-            }
-            Err(e) => return Err(e.into()),
+    if !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
+        let mut call = |len| rustix::fs::copy_file_range(from, None, to, None, len);
+        if super::kernel_copy::copy_all(&mut call, &refused, progress)? {
+            return Ok("copy_file_range");
         }
     }
-    super::posix::copy_data_rw(from, to, 0, progress)
+    super::data::copy_data_rw(from, to, 0, progress)
+}
+
+/// Whether `copy_data` goes on with `read`/`write` after `copy_file_range`
+/// failed with `e`.
+fn refused(e: Errno, copied_any: bool) -> bool {
+    match e {
+        // No such call, or (since 5.19) not between these two file
+        // system types: a move copies between one pair, so ask no more.
+        Errno::NOSYS | Errno::XDEV => {
+            NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
+            true
+        }
+        Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY => !copied_any,
+        _ => false,
+    }
 }
 
 /// Copy the bytes `start..end` of `from` to the same offsets of `to` (one
@@ -158,33 +152,36 @@ pub fn copy_range(
     progress: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let (mut off_in, mut off_out) = (start, start);
-    while off_in < end && !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
-        let want = (end - off_in).min(8 << 20) as usize;
-        match rustix::fs::copy_file_range(from, Some(&mut off_in), to, Some(&mut off_out), want) {
-            Ok(0) => return Ok("copy_file_range"),
-            Ok(n) => progress(n as u64)?,
-            Err(Errno::INTR) => {}
-            Err(Errno::NOSYS) => NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed),
-            Err(
-                Errno::XDEV
-                | Errno::INVAL
-                | Errno::OPNOTSUPP
-                | Errno::BADF
-                | Errno::PERM
-                | Errno::TXTBSY,
-            ) => break,
-            Err(e) => return Err(e.into()),
+    if !NO_COPY_FILE_RANGE.load(Ordering::Relaxed) {
+        let mut call = |len: usize| match (end - off_in).min(len as u64) as usize {
+            0 => Ok(0),
+            want => {
+                rustix::fs::copy_file_range(from, Some(&mut off_in), to, Some(&mut off_out), want)
+            }
+        };
+        if super::kernel_copy::copy_all(&mut call, &refused_in_range, progress)? {
+            return Ok("copy_file_range");
         }
     }
-    if off_in >= end {
-        return Ok("copy_file_range");
-    }
-    super::posix::copy_range_rw(from, to, off_in, end, progress)
+    super::data::copy_range_rw(from, to, off_in, end, progress)
 }
 
-/// `fsync`: on Linux it reaches the disk's cache flush.
-pub fn sync_file(fd: BorrowedFd<'_>) -> io::Result<()> {
-    rustix::fs::fsync(fd).map_err(Into::into)
+/// Whether `copy_range` goes on with `pread`/`pwrite` after
+/// `copy_file_range` failed with `e`, at any point of the region.
+fn refused_in_range(e: Errno, _copied_any: bool) -> bool {
+    match e {
+        Errno::NOSYS => {
+            NO_COPY_FILE_RANGE.store(true, Ordering::Relaxed);
+            true
+        }
+        Errno::XDEV
+        | Errno::INVAL
+        | Errno::OPNOTSUPP
+        | Errno::BADF
+        | Errno::PERM
+        | Errno::TXTBSY => true,
+        _ => false,
+    }
 }
 
 /// Flush the whole file system that holds `fd` in one call, instead of
@@ -306,4 +303,37 @@ pub fn strip_acls(node: Node<'_>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::os::fd::AsFd;
+
+    /// Within one file system, both copies are done in the kernel, whole
+    /// and at the right offsets.
+    #[test]
+    fn copy_data_and_copy_range_use_copy_file_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("a"), &data).unwrap();
+        let from = File::open(dir.path().join("a")).unwrap();
+        let (whole, region) = (dir.path().join("b"), dir.path().join("c"));
+        let mut done = 0;
+        let to = File::create(&whole).unwrap();
+        let mech = super::copy_data(from.as_fd(), to.as_fd(), &mut |n| {
+            done += n;
+            Ok(())
+        });
+        assert_eq!(mech.unwrap(), "copy_file_range");
+        assert_eq!(done, 3_000_000);
+        assert!(std::fs::read(&whole).unwrap() == data);
+        let to = File::create(&region).unwrap();
+        let mech = super::copy_range(from.as_fd(), to.as_fd(), 1000, 2_000_000, &mut |_| Ok(()));
+        assert_eq!(mech.unwrap(), "copy_file_range");
+        let got = std::fs::read(&region).unwrap();
+        assert_eq!(got.len(), 2_000_000);
+        assert!(got[..1000].iter().all(|&b| b == 0));
+        assert!(got[1000..] == data[1000..2_000_000]);
+    }
 }

@@ -5,57 +5,86 @@
 //!
 //! | function | does |
 //! |---|---|
-//! | `replace(dir, from, dir, to)` | `renameat(2)`: atomic replacement of `to` |
 //! | `rename_noreplace(dir, from, dir, to)` | move only if `to` does not exist, atomically |
 //! | `exchange(dir, a, dir, b)` | swap two names atomically |
-//! | `copy_data(from, to, progress)` | copy file data, fastest way first |
-//! | `next_data(fd, offset)` | the next data region of a sparse file (`SEEK_DATA`/`SEEK_HOLE`) |
+//! | `copy_data(from, to, progress)` | copy the rest of a file's data, fastest way first |
+//! | `copy_range(from, to, start, end, progress)` | copy one data region of a sparse file |
 //! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |
 //! | `copy_xattrs(from, to, warn)` | copy extended attributes and ACLs, each on its own |
 //! | `strip_acls(node)` | remove ACLs an entry inherited from its directory |
 //!
+//! and the constants `BACKEND`, `NATIVE_NOREPLACE` and `HAS_SYNCFS`. The
+//! renames, the copies and `sync_fs` return the name of the mechanism they
+//! used, so `--debug` can say it; `sync_file`, `copy_xattrs` and
+//! `strip_acls` return nothing on success.
+//!
+//! What is the same on every system is written once and compiled on every
+//! unix (as std's `sys/fs` has `common.rs`):
+//!
+//! - `common.rs`: a file's `stat` as [`Info`] (`lstat`, `fstat`, `statat`),
+//!   `replace` (`renameat`), the hard-link way to rename without
+//!   replacing that every backend falls back to, `sync_dir`, `make_node`;
+//! - `data.rs`: the `read`/`write` and `pread`/`pwrite` copies, and
+//!   `next_data` (`SEEK_DATA`/`SEEK_HOLE`);
+//! - `signals.rs`: holding, catching and re-raising SIGINT, SIGTERM,
+//!   SIGHUP, and ignoring SIGPIPE.
+//!
+//! The selector below also names the helper modules each backend uses:
+//! `unsupported.rs` (what a system without the call gets) and
+//! `kernel_copy.rs` (the `copy_file_range` loop of Linux and FreeBSD).
+//!
 //! Renames take a directory fd and a name on each side (`CWD` for a path),
 //! so the cross-file-system engine never re-resolves a path it checked.
 //!
-//! Each returns the name of the mechanism it used, so `--debug` can say it.
 //! An operation that this kernel or file system cannot do atomically returns
 //! one of two errors and never an emulation: [`unsupported_system`] (the
 //! kernel lacks it: `ENOSYS`) or [`unsupported_fs`] (the file system
 //! refuses it: `EOPNOTSUPP`). Backends add no paths or wording to errors.
 //!
-//! `posix.rs` is compiled on every unix: the other backends fall back to it.
-//! `--cfg pmv_backend="posix"` selects it alone on any host, so the generic
-//! path runs its whole test suite on Linux.
+//! `--cfg pmv_backend="posix"` selects the generic backend on any host, so
+//! its path runs the whole test suite on Linux.
 
 use std::io;
 use std::os::fd::BorrowedFd;
 
-pub mod posix;
+mod common;
+mod data;
+mod signals;
 
 cfg_if::cfg_if! {
     if #[cfg(pmv_backend = "posix")] {
+        mod posix;
+        mod unsupported;
         use posix as imp;
     } else if #[cfg(any(target_os = "linux", target_os = "android"))] {
+        mod kernel_copy;
         mod linux;
         use linux as imp;
     } else if #[cfg(any(target_os = "macos", target_os = "ios", target_os = "tvos", target_os = "watchos", target_os = "visionos"))] {
         mod apple;
+        mod unsupported;
         use apple as imp;
     } else if #[cfg(any(target_os = "freebsd", target_os = "netbsd", target_os = "openbsd", target_os = "dragonfly"))] {
         mod bsd;
+        #[cfg(target_os = "freebsd")]
+        mod kernel_copy;
+        mod unsupported;
         use bsd as imp;
     } else {
+        mod posix;
+        mod unsupported;
         use posix as imp;
     }
 }
 
-pub use imp::{
-    copy_data, copy_range, copy_xattrs, exchange, next_data, rename_noreplace, strip_acls,
-    sync_file, sync_fs, BACKEND, CAPABILITIES, HAS_SYNCFS, NATIVE_NOREPLACE,
-};
-pub use posix::{
-    catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node, replace,
-    reraise, sync_dir,
+pub use self::{
+    common::{fstat, lstat, make_node, replace, stat, statat, sync_dir, FileId, Info},
+    data::{copy_data_rw, next_data},
+    imp::{
+        copy_data, copy_range, copy_xattrs, exchange, rename_noreplace, strip_acls, sync_file,
+        sync_fs, BACKEND, CAPABILITIES, HAS_SYNCFS, NATIVE_NOREPLACE,
+    },
+    signals::{catch_signals, caught_signal, hold_signals, ignore_sigpipe, reraise},
 };
 
 /// Where an extended attribute is read or written: an open file or
@@ -80,7 +109,8 @@ pub fn unsupported_fs() -> io::Error {
 }
 
 /// Whether `err` says the kernel or the file system cannot do the operation,
-/// as opposed to a real failure of it.
+/// as opposed to a real failure of it: `ENOSYS`, `EOPNOTSUPP`, or `EINVAL`
+/// (what file systems answer for a rename flag they do not know).
 pub fn is_unsupported(err: &io::Error) -> bool {
     use rustix::io::Errno;
     matches!(

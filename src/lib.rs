@@ -58,11 +58,11 @@ mod durable;
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod engine;
 mod ops;
+mod private;
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod quote;
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod report;
-mod stage;
 
 pub use durable::{
     exchange_durable, flip_symlink_durable, link_replacing_durable, rename_noreplace_durable,

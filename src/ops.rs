@@ -81,7 +81,12 @@ pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
 }
 
 /// Whether `err` means "not possible atomically here" rather than a failure
-/// of the operation itself.
+/// of the operation itself: `ENOSYS` (the kernel lacks the call),
+/// `EOPNOTSUPP`, an error of kind [`io::ErrorKind::Unsupported`], or
+/// `EINVAL`, which FUSE, NFS, 9p and old ZFS answer for a rename flag they
+/// do not know. A kernel also answers `EINVAL` for a directory moved into
+/// its own subdirectory: a plain [`replace`] of the same pair tells the two
+/// apart.
 pub fn is_unsupported(err: &io::Error) -> bool {
     platform::is_unsupported(err)
 }
@@ -102,8 +107,8 @@ fn stage_then_replace(
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let private = crate::stage::create_path(crate::stage::parent(to))?;
-    let staged = private.join(crate::stage::base(to));
+    let private = crate::private::create_path(crate::names::parent(to))?;
+    let staged = private.join(crate::names::base(to));
     let result = make(&staged).and_then(|()| platform::replace(CWD, &staged, CWD, to));
     if result.is_err() {
         let _ = rustix::fs::unlinkat(CWD, &staged, rustix::fs::AtFlags::empty());

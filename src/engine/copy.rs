@@ -10,12 +10,12 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timespec, Timestamps, CWD};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 use rustix::io::Errno;
 
-use super::walk::{self, ctime, id, kind, Id, Level, Stack};
+use super::walk::{self, Level, Stack};
 use super::{Links, Paths, Progress};
-use crate::platform::{self, Node};
+use crate::platform::{self, FileId, Info, Node};
 use crate::report::{q, Error};
 
 /// What the removal needs to know of the copy: which entries changed
@@ -24,10 +24,10 @@ use crate::report::{q, Error};
 pub struct Seen {
     /// The source file system's clock when the move began (the ctime of
     /// the private directory made beside SOURCE).
-    pub t0: (i64, i64),
+    pub t0: Timespec,
     /// `ctime` at copy time of each entry whose ctime was not older than
     /// `t0`, and of each multiply-linked regular file.
-    pub recent: HashMap<Id, (i64, i64)>,
+    pub recent: HashMap<FileId, Timespec>,
 }
 
 /// The copier of one operand.
@@ -48,7 +48,7 @@ pub struct Copier<'a> {
     pub private: BorrowedFd<'a>,
     pub paths: Paths,
     /// Ids of the multiply-linked entries this operand added to `links`.
-    pub linked: Vec<Id>,
+    pub linked: Vec<FileId>,
     /// The operand as written, for "not moved".
     pub operand: Vec<u8>,
     /// Appended to the first `copied` line (`-v` with a backup).
@@ -59,17 +59,10 @@ fn os(b: &[u8]) -> &OsStr {
     OsStr::from_bytes(b)
 }
 
-#[allow(clippy::unnecessary_cast)]
-fn times(st: &Stat) -> Timestamps {
+fn times(st: &Info) -> Timestamps {
     Timestamps {
-        last_access: Timespec {
-            tv_sec: st.st_atime as _,
-            tv_nsec: st.st_atime_nsec as _,
-        },
-        last_modification: Timespec {
-            tv_sec: st.st_mtime as _,
-            tv_nsec: st.st_mtime_nsec as _,
-        },
+        last_access: st.atime,
+        last_modification: st.mtime,
     }
 }
 
@@ -109,10 +102,9 @@ impl Copier<'_> {
         Ok(())
     }
 
-    fn remember(&mut self, st: &Stat) {
-        let c = ctime(st);
-        if c >= self.seen.t0 || (st.st_nlink > 1 && kind(st) == FileType::RegularFile) {
-            self.seen.recent.insert(id(st), c);
+    fn remember(&mut self, st: &Info) {
+        if st.ctime >= self.seen.t0 || (st.nlink > 1 && st.kind == FileType::RegularFile) {
+            self.seen.recent.insert(st.id(), st.ctime);
         }
     }
 
@@ -122,11 +114,11 @@ impl Copier<'_> {
         &mut self,
         sdir: BorrowedFd<'_>,
         name: &CStr,
-        st: &Stat,
+        st: &Info,
         ddir: BorrowedFd<'_>,
         dname: &CStr,
-    ) -> Result<Option<(OwnedFd, Stat)>, Error> {
-        if kind(st) != FileType::Directory {
+    ) -> Result<Option<(OwnedFd, Info)>, Error> {
+        if !st.is_dir() {
             self.copy_leaf(sdir, name, st, ddir, dname)?;
             return Ok(None);
         }
@@ -139,7 +131,7 @@ impl Copier<'_> {
         &mut self,
         sdir: BorrowedFd<'_>,
         name: &CStr,
-        st: &Stat,
+        st: &Info,
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<Level, Error> {
@@ -152,8 +144,9 @@ impl Copier<'_> {
             )
         })?;
         let dst = walk::open_dir(ddir, dname)
-            .and_then(|fd| rustix::fs::fstat(&fd).map(|s| (fd, id(&s))))
-            .map_err(|e| Error::io(format!("cannot access {}", self.shown_dst()), e.into()))?;
+            .map_err(io::Error::from)
+            .and_then(|fd| platform::fstat(&fd).map(|s| (fd, s.id())))
+            .map_err(|e| Error::io(format!("cannot access {}", self.shown_dst()), e))?;
         if self.verbose {
             crate::report::out(format_args!("created directory {}", self.shown_dst()));
         }
@@ -164,7 +157,7 @@ impl Copier<'_> {
     }
 
     /// Copy a tree, depth first; returns the top directory's copy.
-    fn walk(&mut self, top: Level) -> Result<(OwnedFd, Stat), Error> {
+    fn walk(&mut self, top: Level) -> Result<(OwnedFd, Info), Error> {
         let mut stack = Stack::new(true);
         let mut top = top;
         top.lens = (self.paths.src.len(), self.paths.dst.len());
@@ -197,9 +190,9 @@ impl Copier<'_> {
             self.check_signal()?;
             let level = stack.top();
             let (sdir, ddir) = (level.src(), level.dst());
-            let st = rustix::fs::statat(sdir, &name, AtFlags::SYMLINK_NOFOLLOW)
-                .map_err(|e| Error::io(format!("cannot stat {}", self.shown_src()), e.into()))?;
-            if kind(&st) == FileType::Directory {
+            let st = platform::statat(sdir, &name, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| Error::io(format!("cannot stat {}", self.shown_src()), e))?;
+            if st.is_dir() {
                 let mut child = self.enter(sdir, &name, &st, ddir, &name)?;
                 child.lens = lens;
                 stack
@@ -234,10 +227,10 @@ impl Copier<'_> {
         &self,
         sdir: BorrowedFd<'_>,
         name: &CStr,
-        st: &Stat,
+        st: &Info,
         flags: OFlags,
         failed: &str,
-    ) -> Result<(OwnedFd, Stat), Error> {
+    ) -> Result<(OwnedFd, Info), Error> {
         let reading = if failed == "cannot open" {
             " for reading"
         } else {
@@ -252,9 +245,9 @@ impl Copier<'_> {
                 return Err(Error::io(what, e.into()));
             }
         };
-        let fst = rustix::fs::fstat(&fd)
-            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e.into()))?;
-        if id(&fst) != id(st) || kind(&fst) != kind(st) {
+        let fst = platform::fstat(&fd)
+            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e))?;
+        if fst.id() != st.id() || fst.kind != st.kind {
             return Err(self.replaced());
         }
         Ok((fd, fst))
@@ -265,7 +258,7 @@ impl Copier<'_> {
         &mut self,
         sdir: BorrowedFd<'_>,
         name: &CStr,
-        st: &Stat,
+        st: &Info,
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<(), Error> {
@@ -275,14 +268,14 @@ impl Copier<'_> {
             self.remember(st);
             return self.copied();
         }
-        match kind(st) {
+        match st.kind {
             FileType::RegularFile => self.copy_file(sdir, name, st, ddir, dname)?,
             FileType::Symlink => {
                 let target =
                     rustix::fs::readlinkat(sdir, name, Vec::new()).map_err(|_| self.replaced())?;
-                let again = rustix::fs::statat(sdir, name, AtFlags::SYMLINK_NOFOLLOW)
+                let again = platform::statat(sdir, name, AtFlags::SYMLINK_NOFOLLOW)
                     .map_err(|_| self.replaced())?;
-                if id(&again) != id(st) || kind(&again) != FileType::Symlink {
+                if again.id() != st.id() || !again.is_symlink() {
                     return Err(self.replaced());
                 }
                 rustix::fs::symlinkat(target.as_c_str(), ddir, dname).map_err(|e| {
@@ -295,9 +288,8 @@ impl Copier<'_> {
                 self.remember(st);
             }
             k => {
-                #[allow(clippy::unnecessary_cast)]
-                let (mode, rdev) = (st.st_mode as u32 & !0o7777 | 0o600, st.st_rdev as u64);
-                platform::make_node(ddir, dname, mode, rdev).map_err(|e| {
+                let mode = st.mode & !0o7777 | 0o600;
+                platform::make_node(ddir, dname, mode, st.rdev).map_err(|e| {
                     let what = if k == FileType::Fifo {
                         "fifo"
                     } else {
@@ -309,12 +301,12 @@ impl Copier<'_> {
                 self.remember(st);
             }
         }
-        if st.st_nlink > 1 {
-            if let Ok(made) = rustix::fs::statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
+        if st.nlink > 1 {
+            if let Ok(made) = platform::statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
                 let rel = self.paths.dst[self.paths.rel_start..].to_vec();
                 self.links
-                    .insert(id(st), super::LinkTo::Staged(rel, id(&made)));
-                self.linked.push(id(st));
+                    .insert(st.id(), super::LinkTo::Staged(rel, made.id()));
+                self.linked.push(st.id());
             }
         }
         self.copied()
@@ -334,8 +326,8 @@ impl Copier<'_> {
     }
 
     /// Another name of a file copied before: link to the copy.
-    fn link_again(&mut self, st: &Stat, ddir: BorrowedFd<'_>, dname: &CStr) -> Result<bool, Error> {
-        let Some(to) = self.links.get(&id(st)) else {
+    fn link_again(&mut self, st: &Info, ddir: BorrowedFd<'_>, dname: &CStr) -> Result<bool, Error> {
+        let Some(to) = self.links.get(&st.id()) else {
             return Ok(false);
         };
         let (made, want) = match to {
@@ -353,8 +345,8 @@ impl Copier<'_> {
         }
         // A committed copy can have been replaced since: it must still be
         // the file this run made.
-        match rustix::fs::statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(s) if id(&s) == want => Ok(true),
+        match platform::statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(s) if s.id() == want => Ok(true),
             _ => {
                 let _ = rustix::fs::unlinkat(ddir, dname, AtFlags::empty());
                 Ok(false)
@@ -366,7 +358,7 @@ impl Copier<'_> {
         &mut self,
         sdir: BorrowedFd<'_>,
         name: &CStr,
-        st: &Stat,
+        st: &Info,
         ddir: BorrowedFd<'_>,
         dname: &CStr,
     ) -> Result<(), Error> {
@@ -386,9 +378,9 @@ impl Copier<'_> {
             )
         })?;
         self.copy_data(&input, &out, &fst)?;
-        let after = rustix::fs::fstat(&input)
-            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e.into()))?;
-        if ctime(&after) != ctime(&fst) || after.st_size != fst.st_size {
+        let after = platform::fstat(&input)
+            .map_err(|e| Error::io(format!("cannot fstat {}", self.shown_src()), e))?;
+        if after.ctime != fst.ctime || after.size != fst.size {
             return Err(self.changed());
         }
         self.meta(Node::Fd(input.as_fd()), Node::Fd(out.as_fd()), &fst, false)?;
@@ -402,9 +394,8 @@ impl Copier<'_> {
 
     /// File data to the end of the file: data regions only where the
     /// source has holes, the fastest whole-file copy otherwise.
-    fn copy_data(&mut self, input: &OwnedFd, out: &OwnedFd, st: &Stat) -> Result<(), Error> {
-        #[allow(clippy::unnecessary_cast)]
-        let sparse = (st.st_blocks as u64) * 512 < st.st_size as u64;
+    fn copy_data(&mut self, input: &OwnedFd, out: &OwnedFd, st: &Info) -> Result<(), Error> {
+        let sparse = st.blocks * 512 < st.size;
         let progress = &mut *self.progress;
         let mut step = |n: u64| {
             progress(Progress::Bytes(n));
@@ -446,17 +437,15 @@ impl Copier<'_> {
         &mut self,
         src: Node<'_>,
         dst: Node<'_>,
-        st: &Stat,
+        st: &Info,
         symlink: bool,
     ) -> Result<(), Error> {
         let mode = self.owner(dst, st);
         if !symlink {
             let r = match dst {
-                Node::Fd(fd) => rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _)),
+                Node::Fd(fd) => rustix::fs::fchmod(fd, mode),
                 // Inside the private directory: no one can swap the name.
-                Node::At(dir, name) => {
-                    rustix::fs::chmodat(dir, name, Mode::from_raw_mode(mode as _), AtFlags::empty())
-                }
+                Node::At(dir, name) => rustix::fs::chmodat(dir, name, mode, AtFlags::empty()),
             };
             r.map_err(|e| {
                 Error::io(
@@ -485,26 +474,24 @@ impl Copier<'_> {
 
     /// Give `dst` the owner and group of `st` where permitted; returns the
     /// mode to set.
-    fn owner(&self, dst: Node<'_>, st: &Stat) -> u32 {
+    fn owner(&self, dst: Node<'_>, st: &Info) -> Mode {
         use rustix::process::{Gid, Uid};
         let chown = |u: Option<Uid>, g: Option<Gid>| match dst {
             Node::Fd(fd) => rustix::fs::fchown(fd, u, g),
             Node::At(dir, name) => rustix::fs::chownat(dir, name, u, g, AtFlags::SYMLINK_NOFOLLOW),
         };
         let mut owned = true;
-        if self.root || st.st_uid != self.euid || st.st_gid != self.egid {
-            let (uid, gid) = (Uid::from_raw(st.st_uid), Gid::from_raw(st.st_gid));
+        if self.root || st.uid != self.euid || st.gid != self.egid {
+            let (uid, gid) = (Uid::from_raw(st.uid), Gid::from_raw(st.gid));
             owned = chown(Some(uid), Some(gid)).is_ok();
             if !owned {
                 let _ = chown(None, Some(gid));
             }
         }
-        #[allow(clippy::unnecessary_cast)]
-        let mode = st.st_mode as u32 & 0o7777;
-        if !owned || !(self.root || self.euid == st.st_uid) {
-            mode & !0o6000
+        if !owned || !(self.root || self.euid == st.uid) {
+            st.perm - (Mode::SUID | Mode::SGID)
         } else {
-            mode
+            st.perm
         }
     }
 
@@ -551,8 +538,9 @@ fn copy_sparse(
             }
             Ok(None) => break,
             Err(e) if at == 0 && platform::is_unsupported(&e) => {
-                let block = rustix::fs::fstat(to)
-                    .map(|s| s.st_blksize as usize)
+                let block = platform::fstat(to)
+                    .ok()
+                    .and_then(|s| usize::try_from(s.blksize).ok())
                     .unwrap_or(4096);
                 rustix::fs::seek(from, rustix::fs::SeekFrom::Start(0))?;
                 mech = platform::copy_data_rw(from, to, block.max(512), step)?;

@@ -34,12 +34,11 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
-pub use walk::Id;
-use walk::{id, kind, Level};
+use walk::Level;
 
-use crate::platform;
+use crate::platform::{self, FileId, Info};
+use crate::private::{self, Private};
 use crate::report::{q, Error};
-use crate::stage::{self, Private};
 
 /// Where an earlier copy of a multiply-linked file is, so that its other
 /// names become hard links again (within a tree and across operands, as
@@ -47,13 +46,13 @@ use crate::stage::{self, Private};
 pub enum LinkTo {
     /// In the staging directory of the move at hand, by path relative to
     /// it; with the copy's identity.
-    Staged(Vec<u8>, Id),
+    Staged(Vec<u8>, FileId),
     /// Committed by an earlier move of this run.
-    Committed(PathBuf, Id),
+    Committed(PathBuf, FileId),
 }
 
 /// Copies of multiply-linked files made by this run, by source identity.
-pub type Links = HashMap<Id, LinkTo>;
+pub type Links = HashMap<FileId, LinkTo>;
 
 /// The shown paths of the entry at hand, as the user wrote them.
 pub struct Paths {
@@ -108,8 +107,8 @@ impl From<Error> for Failure {
 pub struct Move<'a> {
     pub src: &'a Path,
     pub dst: &'a Path,
-    /// What SOURCE was when the move was decided.
-    pub expect: Id,
+    /// What SOURCE was when the move was decided: `(dev, ino)`.
+    pub expect: (u64, u64),
     pub settings: Settings,
     /// Appended to the `copied` line of a single file (`-v` with a backup).
     pub note: Option<String>,
@@ -143,13 +142,13 @@ struct End<'p> {
 
 impl<'p> End<'p> {
     fn open(path: &'p Path) -> io::Result<End<'p>> {
-        let base = stage::base(path);
+        let base = crate::names::base(path);
         let mut shown = path.as_os_str().as_bytes().to_vec();
         shown.truncate(shown.len() - trailing(&shown));
         Ok(End {
-            dir: open_dir_path(stage::parent(path))?,
+            dir: open_dir_path(crate::names::parent(path))?,
             base,
-            name: stage::cstr(base)?,
+            name: private::cstr(base)?,
             shown,
         })
     }
@@ -162,10 +161,10 @@ impl<'p> End<'p> {
 /// What the copy leaves for the commit and the removal.
 struct Copied {
     /// The top directory's copy and its source's `fstat`, for a tree.
-    top: Option<(OwnedFd, rustix::fs::Stat)>,
+    top: Option<(OwnedFd, Info)>,
     seen: copy::Seen,
     /// Multiply-linked entries this move added to the links.
-    linked: Vec<Id>,
+    linked: Vec<FileId>,
     mechanism: &'static str,
     /// The copy was flushed with one `syncfs`.
     synced: bool,
@@ -216,8 +215,8 @@ impl Move<'_> {
         self.check_removable(&src, &st)?;
         let hid = Private::create(src.dir.as_fd(), Path::new("")).map_err(|e| self.cannot(e))?;
         let _ = hid.strip_acls();
-        let t0 = rustix::fs::fstat(hid.fd())
-            .map(|s| walk::ctime(&s))
+        let t0 = platform::fstat(hid.fd())
+            .map(|s| s.ctime)
             .map_err(|e| self.cannot(e))?;
         let dst = End::open(self.dst).map_err(|e| self.cannot(e))?;
         self.refuse_into_itself(&dst, &st)?;
@@ -233,7 +232,7 @@ impl Move<'_> {
         steps.extend(copied.describe(&private, &dst));
 
         // 3. The commit.
-        let is_dir = kind(&st) == FileType::Directory;
+        let is_dir = st.is_dir();
         let commit = self.commit(&dst, &private, &copied, is_dir, &mut steps);
         relink(links, &copied.linked, commit.is_ok().then_some(&dst));
         commit?;
@@ -279,10 +278,11 @@ impl Move<'_> {
     }
 
     /// SOURCE's `lstat`, which must be the file the move was decided on.
-    fn source_stat(&self, src: &End<'_>) -> Result<rustix::fs::Stat, Failure> {
-        let st = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e.into()))?;
-        if id(&st) != self.expect {
+    fn source_stat(&self, src: &End<'_>) -> Result<Info, Failure> {
+        let st = platform::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e))?;
+        let (dev, ino) = self.expect;
+        if st.id() != (FileId { dev, ino }) {
             return Err(Error::msg(format!(
                 "{} was replaced while being copied; {} not moved",
                 q(self.src),
@@ -295,9 +295,8 @@ impl Move<'_> {
 
     /// A directory must not be copied into itself (also through a bind
     /// mount or another view of the same tree).
-    fn refuse_into_itself(&self, dst: &End<'_>, st: &rustix::fs::Stat) -> Result<(), Failure> {
-        let is_dir = kind(st) == FileType::Directory;
-        if is_dir && inside(dst.dir.as_fd(), id(st)).map_err(|e| self.cannot(e))? {
+    fn refuse_into_itself(&self, dst: &End<'_>, st: &Info) -> Result<(), Failure> {
+        if st.is_dir() && inside(dst.dir.as_fd(), st.id()).map_err(|e| self.cannot(e))? {
             return Err(Error::msg(format!(
                 "cannot copy a directory, {}, into itself, {}",
                 q(self.src),
@@ -315,7 +314,10 @@ impl Move<'_> {
             let _ = hid.remove();
             return;
         }
-        let mut left = stage::parent(self.src).as_os_str().as_bytes().to_vec();
+        let mut left = crate::names::parent(self.src)
+            .as_os_str()
+            .as_bytes()
+            .to_vec();
         if !left.ends_with(b"/") {
             left.push(b'/');
         }
@@ -333,10 +335,10 @@ impl Move<'_> {
     fn copy(
         &self,
         src: &End<'_>,
-        st: &rustix::fs::Stat,
+        st: &Info,
         dst: &End<'_>,
         private: &Private<'_>,
-        t0: (i64, i64),
+        t0: rustix::fs::Timespec,
         links: &mut Links,
         progress: &mut dyn FnMut(Progress),
         report: &mut dyn FnMut(String),
@@ -376,10 +378,8 @@ impl Move<'_> {
         // A directory this user may not write cannot be renamed into
         // another directory: it gets that mode once it is in place.
         if let Some((fd, s)) = &mut top {
-            #[allow(clippy::unnecessary_cast)]
-            let mode = s.st_mode as u32 & 0o7777;
-            if !copier.root && mode & 0o200 == 0 {
-                let _ = rustix::fs::fchmod(&*fd, Mode::from_raw_mode((mode | 0o200) as _));
+            if !copier.root && !s.perm.contains(Mode::WUSR) {
+                let _ = rustix::fs::fchmod(&*fd, s.perm | Mode::WUSR);
             } else {
                 top = None;
             }
@@ -444,8 +444,7 @@ impl Move<'_> {
             Err(e) => return Err(Failure::Rename(e)),
         }
         if let Some((fd, s)) = &copied.top {
-            #[allow(clippy::unnecessary_cast)]
-            let _ = rustix::fs::fchmod(fd, Mode::from_raw_mode((s.st_mode as u32 & 0o7777) as _));
+            let _ = rustix::fs::fchmod(fd, s.perm);
         }
         Ok(())
     }
@@ -455,16 +454,16 @@ impl Move<'_> {
     fn hide(
         &self,
         src: &End<'_>,
-        st: &rustix::fs::Stat,
+        st: &Info,
         hid: &Private<'_>,
         remover: &mut remove::Remover<'_>,
-    ) -> Option<rustix::fs::Stat> {
-        let is_dir = kind(st) == FileType::Directory;
-        let now = rustix::fs::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW);
+    ) -> Option<Info> {
+        let is_dir = st.is_dir();
+        let now = platform::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW);
         let seen = remover.seen.as_deref().expect("a removal after a copy");
         let same = now
             .as_ref()
-            .is_ok_and(|n| id(n) == id(st) && (is_dir || remove::Remover::unchanged(seen, n)));
+            .is_ok_and(|n| n.id() == st.id() && (is_dir || remove::Remover::unchanged(seen, n)));
         if !same {
             let line = remover.changed_line();
             (remover.report)(line);
@@ -475,18 +474,16 @@ impl Move<'_> {
             remover.cannot_remove(&e);
             return None;
         }
-        let hidden = rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW);
+        let hidden = platform::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW);
         // The rename moved its ctime; a write since the look above moved
         // its mtime or size (the look makes the next change's time fine
         // grained on Linux 6.13 and later).
-        let written = |h: &rustix::fs::Stat| {
+        let written = |h: &Info| {
             let n = now.as_ref().expect("looked at above");
-            !is_dir
-                && (h.st_size != n.st_size
-                    || (h.st_mtime, h.st_mtime_nsec) != (n.st_mtime, n.st_mtime_nsec))
+            !is_dir && (h.size != n.size || h.mtime != n.mtime)
         };
         match hidden {
-            Ok(h) if id(&h) == id(st) && !written(&h) => Some(h),
+            Ok(h) if h.id() == st.id() && !written(&h) => Some(h),
             _ => {
                 // Someone put another file there, or wrote to it, in
                 // between: give it back.
@@ -502,11 +499,11 @@ impl Move<'_> {
     fn remove(
         &self,
         src: &End<'_>,
-        hidden: &rustix::fs::Stat,
+        hidden: &Info,
         hid: &Private<'_>,
         remover: &mut remove::Remover<'_>,
     ) -> bool {
-        if kind(hidden) == FileType::Directory {
+        if hidden.is_dir() {
             let level = walk::open_dir(hid.fd(), &src.name)
                 .map_err(io::Error::from)
                 .and_then(|fd| Level::new(fd, *hidden, None, src.name.clone()));
@@ -521,7 +518,7 @@ impl Move<'_> {
         }
         // The file was checked just before it left its name (the rename
         // itself moved its ctime).
-        let flags = if kind(hidden) == FileType::Directory {
+        let flags = if hidden.is_dir() {
             AtFlags::REMOVEDIR
         } else {
             AtFlags::empty()
@@ -546,17 +543,16 @@ impl Move<'_> {
     }
 
     /// Fail now if SOURCE could not be renamed away once DEST is in place.
-    fn check_removable(&self, src: &End<'_>, st: &rustix::fs::Stat) -> Result<(), Failure> {
+    fn check_removable(&self, src: &End<'_>, st: &Info) -> Result<(), Failure> {
         let euid = rustix::process::geteuid();
-        let parent = rustix::fs::fstat(&src.dir).map_err(|e| self.cannot(e))?;
-        let is_dir = kind(st) == FileType::Directory;
-        if is_dir && id(st).0 != id(&parent).0 {
+        let parent = platform::fstat(&src.dir).map_err(|e| self.cannot(e))?;
+        let is_dir = st.is_dir();
+        if is_dir && st.dev != parent.dev {
             return Err(self.cannot(Errno::BUSY)); // a mount point
         }
-        #[allow(clippy::unnecessary_cast)]
-        let sticky = parent.st_mode as u32 & 0o1000 != 0;
+        let sticky = parent.perm.contains(Mode::SVTX);
         let mine = |uid: u32| euid.as_raw() == uid;
-        if sticky && !euid.is_root() && !mine(parent.st_uid) && !mine(st.st_uid) {
+        if sticky && !euid.is_root() && !mine(parent.uid) && !mine(st.uid) {
             return Err(self.cannot(Errno::PERM));
         }
         if is_dir && !euid.is_root() {
@@ -577,7 +573,7 @@ impl Move<'_> {
 /// After the commit (`dst` given), the staged copies of multiply-linked
 /// files this move added are where DEST now is; after a failure they are
 /// gone.
-fn relink(links: &mut Links, linked: &[Id], dst: Option<&End<'_>>) {
+fn relink(links: &mut Links, linked: &[FileId], dst: Option<&End<'_>>) {
     for k in linked {
         match (links.remove(k), dst) {
             (Some(LinkTo::Staged(rel, made)), Some(dst)) => {
@@ -606,12 +602,12 @@ fn trailing(p: &[u8]) -> usize {
 /// Whether the directory `dir`, or one of its ancestors, is `target`:
 /// moving a directory there would copy it into itself. `..` crosses mount
 /// points, so bind mounts and other views of the same tree are seen.
-fn inside(dir: BorrowedFd<'_>, target: Id) -> io::Result<bool> {
+fn inside(dir: BorrowedFd<'_>, target: FileId) -> io::Result<bool> {
     let mut cur: Option<OwnedFd> = None;
     for _ in 0..65536 {
         let fd = cur.as_ref().map_or(dir, |f| f.as_fd());
-        let here = rustix::fs::fstat(fd)?;
-        if id(&here) == target {
+        let here = platform::fstat(fd)?;
+        if here.id() == target {
             return Ok(true);
         }
         let up = rustix::fs::openat(
@@ -620,7 +616,7 @@ fn inside(dir: BorrowedFd<'_>, target: Id) -> io::Result<bool> {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
-        if id(&rustix::fs::fstat(&up)?) == id(&here) {
+        if platform::fstat(&up)?.id() == here.id() {
             return Ok(false);
         }
         cur = Some(up);
@@ -628,8 +624,8 @@ fn inside(dir: BorrowedFd<'_>, target: Id) -> io::Result<bool> {
     Ok(false)
 }
 
-fn create_error(st: &rustix::fs::Stat, dst: &Path, e: io::Error) -> Failure {
-    let what = match kind(st) {
+fn create_error(st: &Info, dst: &Path, e: io::Error) -> Failure {
+    let what = match st.kind {
         FileType::RegularFile => "regular file",
         FileType::Directory => "directory",
         FileType::Symlink => "symbolic link",
@@ -650,7 +646,7 @@ pub fn clear(dir: BorrowedFd<'_>) {
     ) else {
         return;
     };
-    let Ok(st) = rustix::fs::fstat(&fd) else {
+    let Ok(st) = platform::fstat(&fd) else {
         return;
     };
     let Ok(level) = Level::new(fd, st, None, c".".to_owned()) else {
@@ -692,19 +688,17 @@ pub struct Size {
 /// next, so no descriptors pile up however deep the tree.
 pub fn size(path: &Path) -> Size {
     let mut size = Size::default();
-    let count = |st: &rustix::fs::Stat, size: &mut Size| match kind(st) {
+    let count = |st: &platform::Info, size: &mut Size| match st.kind {
         FileType::Directory => true,
         k => {
             if k == FileType::RegularFile {
-                #[allow(clippy::unnecessary_cast)]
-                let bytes = st.st_size as u64;
-                size.bytes += bytes;
+                size.bytes += st.size;
             }
             size.entries += 1;
             false
         }
     };
-    let mut dirs = match rustix::fs::lstat(path) {
+    let mut dirs = match platform::lstat(path) {
         Ok(st) if count(&st, &mut size) => vec![path.to_path_buf()],
         _ => return size,
     };
@@ -714,7 +708,7 @@ pub fn size(path: &Path) -> Size {
         };
         let names: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         for p in names {
-            if rustix::fs::lstat(&p).is_ok_and(|st| count(&st, &mut size)) {
+            if platform::lstat(&p).is_ok_and(|st| count(&st, &mut size)) {
                 dirs.push(p);
             }
         }

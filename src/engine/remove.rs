@@ -7,11 +7,12 @@
 use std::ffi::{CStr, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use super::copy::Seen;
-use super::walk::{self, ctime, id, kind, Level, Stack};
+use super::walk::{self, Level, Stack};
+use crate::platform::{self, Info};
 use crate::report::{q, strerror};
 
 /// The remover of one tree.
@@ -40,13 +41,12 @@ impl Remover<'_> {
 
     /// Whether a non-directory is still as it was copied: its ctime is
     /// older than the move, or is the one seen when it was copied.
-    pub fn unchanged(seen: &Seen, st: &Stat) -> bool {
-        let c = ctime(st);
-        if c < seen.t0 {
+    pub fn unchanged(seen: &Seen, st: &Info) -> bool {
+        if st.ctime < seen.t0 {
             return true;
         }
-        match seen.recent.get(&id(st)) {
-            Some(&was) => was == c || (st.st_nlink > 1 && kind(st) != FileType::RegularFile),
+        match seen.recent.get(&st.id()) {
+            Some(&was) => was == st.ctime || (st.nlink > 1 && st.kind != FileType::RegularFile),
             None => false,
         }
     }
@@ -64,7 +64,7 @@ impl Remover<'_> {
 
     /// Remove one non-directory `name` (whose `lstat` is `st`) from `dir`.
     /// Returns whether it is gone.
-    pub fn leaf(&mut self, dir: std::os::fd::BorrowedFd<'_>, name: &CStr, st: &Stat) -> bool {
+    pub fn leaf(&mut self, dir: std::os::fd::BorrowedFd<'_>, name: &CStr, st: &Info) -> bool {
         let mut hold = None;
         if let Some(seen) = self.seen.as_deref() {
             if !Self::unchanged(seen, st) {
@@ -74,7 +74,7 @@ impl Remover<'_> {
             }
             // Unlinking one name of a multiply-linked file moves its
             // ctime: learn the new one, so its other names still pass.
-            if st.st_nlink > 1 && kind(st) == FileType::RegularFile {
+            if st.nlink > 1 && st.kind == FileType::RegularFile {
                 hold = rustix::fs::openat(
                     dir,
                     name,
@@ -91,8 +91,8 @@ impl Remover<'_> {
         match rustix::fs::unlinkat(dir, name, AtFlags::empty()) {
             Ok(()) | Err(Errno::NOENT) => {
                 if let (Some(fd), Some(seen)) = (hold, self.seen.as_deref_mut()) {
-                    if let Ok(s) = rustix::fs::fstat(&fd) {
-                        seen.recent.insert(id(&s), ctime(&s));
+                    if let Ok(s) = platform::fstat(&fd) {
+                        seen.recent.insert(s.id(), s.ctime);
                     }
                 }
                 if self.verbose {
@@ -203,16 +203,16 @@ impl Remover<'_> {
     /// path stays until it is left).
     fn visit(&mut self, stack: &mut Stack, name: CString, len: usize) -> bool {
         let dir = stack.top().src();
-        let st = match rustix::fs::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
+        let st = match platform::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => st,
-            Err(Errno::NOENT) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
             Err(e) => {
-                self.cannot_remove(&e.into());
+                self.cannot_remove(&e);
                 stack.top().kept += 1;
                 return false;
             }
         };
-        if kind(&st) != FileType::Directory {
+        if !st.is_dir() {
             if !self.leaf(dir, &name, &st) {
                 stack.top().kept += 1;
             }
@@ -227,7 +227,7 @@ impl Remover<'_> {
         let opened = walk::open_dir(dir, &name)
             .map_err(std::io::Error::from)
             .and_then(|fd| {
-                let s = rustix::fs::fstat(&fd)?;
+                let s = platform::fstat(&fd)?;
                 Ok((fd, s))
             });
         let swapped = |e: &std::io::Error| {
@@ -236,7 +236,7 @@ impl Remover<'_> {
             })
         };
         let (fd, s) = match opened {
-            Ok((fd, s)) if id(&s) == id(&st) => (fd, s),
+            Ok((fd, s)) if s.id() == st.id() => (fd, s),
             // Another directory, or a symlink, took its name since it was
             // listed.
             Ok(_) => return self.keep_changed(stack),
@@ -264,8 +264,8 @@ impl Remover<'_> {
 /// Open `level`'s directory again in `parent`; it must be the same one.
 fn reopen(parent: std::os::fd::BorrowedFd<'_>, level: &Level) -> Option<Level> {
     let fd = walk::open_dir(parent, &level.name).ok()?;
-    let st = rustix::fs::fstat(&fd).ok()?;
-    if id(&st) != level.src_id {
+    let st = platform::fstat(&fd).ok()?;
+    if st.id() != level.src_id {
         return None;
     }
     Level::new(fd, st, None, level.name.clone()).ok()

@@ -14,28 +14,10 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::fs::{Dir, FileType, Mode, OFlags, Stat};
+use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
 
-/// `(st_dev, st_ino)`: what a file is, whatever its name.
-pub type Id = (u64, u64);
-
-/// The identity of `st`.
-#[allow(clippy::unnecessary_cast)]
-pub fn id(st: &Stat) -> Id {
-    (st.st_dev as u64, st.st_ino as u64)
-}
-
-/// The kind of file `st` describes.
-pub fn kind(st: &Stat) -> FileType {
-    FileType::from_raw_mode(st.st_mode as _)
-}
-
-/// `st_ctime`, seconds and nanoseconds.
-#[allow(clippy::unnecessary_cast)]
-pub fn ctime(st: &Stat) -> (i64, i64) {
-    (st.st_ctime as i64, st.st_ctime_nsec as i64)
-}
+use crate::platform::{self, FileId, Info};
 
 /// Open the directory `name` in `dir` without following a symlink.
 pub fn open_dir(dir: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
@@ -64,11 +46,11 @@ pub struct Level {
     /// Names still to visit, last first, read ahead when the level closed.
     saved: Vec<CString>,
     /// Identity of the directory read.
-    pub src_id: Id,
+    pub src_id: FileId,
     /// Identity of the directory filled (copies only).
-    pub dst_id: Id,
+    pub dst_id: FileId,
     /// The read directory's own `fstat`, taken from its open descriptor.
-    pub st: Stat,
+    pub st: Info,
     /// Its name in its parent.
     pub name: CString,
     /// Its name in the parent being filled (copies only).
@@ -85,19 +67,19 @@ impl Level {
     /// A level reading `src` (whose `fstat` is `st`) and filling `dst`.
     pub fn new(
         src: OwnedFd,
-        st: Stat,
-        dst: Option<(OwnedFd, Id)>,
+        st: Info,
+        dst: Option<(OwnedFd, FileId)>,
         name: CString,
     ) -> io::Result<Level> {
         let (dst, dst_id) = match dst {
             Some((fd, id)) => (Some(fd), id),
-            None => (None, (0, 0)),
+            None => (None, FileId::default()),
         };
         Ok(Level {
             src: Src::Stream(Dir::new(src)?),
             dst,
             saved: Vec::new(),
-            src_id: id(&st),
+            src_id: st.id(),
             dst_id,
             st,
             dst_name: name.clone(),
@@ -257,7 +239,7 @@ impl Stack {
     }
 }
 
-fn reopen(child: BorrowedFd<'_>, want: Id) -> Result<OwnedFd, Lost> {
+fn reopen(child: BorrowedFd<'_>, want: FileId) -> Result<OwnedFd, Lost> {
     let fd = rustix::fs::openat(
         child,
         c"..",
@@ -265,8 +247,8 @@ fn reopen(child: BorrowedFd<'_>, want: Id) -> Result<OwnedFd, Lost> {
         Mode::empty(),
     )
     .map_err(|e| Lost::Io(e.into()))?;
-    let st = rustix::fs::fstat(&fd).map_err(|e| Lost::Io(e.into()))?;
-    if id(&st) != want {
+    let st = platform::fstat(&fd).map_err(Lost::Io)?;
+    if st.id() != want {
         return Err(Lost::Moved);
     }
     Ok(fd)

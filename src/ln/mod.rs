@@ -4,7 +4,7 @@
 
 mod relative;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use rustix::io::Errno;
 
 use crate::args::{Opt, Parsed, Takes, UsageError};
 use crate::backup::{self, Control};
+use crate::platform::{FileId, Info};
 use crate::quote::quotef;
 use crate::report::{self, errno, q, Error};
 
@@ -304,7 +305,7 @@ fn finish(opts: Options, jobs: Vec<Job>) -> ExitCode {
     let mut linker = Linker {
         remember: jobs.len() > 1,
         opts,
-        created: BTreeSet::new(),
+        created: HashSet::new(),
     };
     let mut failed = false;
     for (source, dest) in jobs {
@@ -327,35 +328,25 @@ fn finish(opts: Options, jobs: Vec<Job>) -> ExitCode {
 /// Whether `path` is a directory to link into; with `-n`, a symlink to a
 /// directory is not.
 fn is_dir(path: &Path, no_deref: bool) -> bool {
-    let st = if no_deref {
-        rustix::fs::lstat(path)
-    } else {
-        rustix::fs::stat(path)
-    };
-    st.is_ok_and(|st| {
-        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory
-    })
+    look(path, !no_deref).is_ok_and(|info| info.is_dir())
 }
 
 struct Linker {
     opts: Options,
     /// Several links are made: later ones need `created`.
     remember: bool,
-    created: BTreeSet<(u64, u64)>,
+    created: HashSet<FileId>,
 }
 
 type Outcome = Result<(), Option<Error>>;
 
-fn id(path: &Path, follow: bool) -> io::Result<(u64, u64, bool)> {
-    let st = if follow {
-        rustix::fs::stat(path)?
+/// What `path` names, followed if `follow`.
+fn look(path: &Path, follow: bool) -> io::Result<Info> {
+    if follow {
+        crate::platform::stat(path)
     } else {
-        rustix::fs::lstat(path)?
-    };
-    let dir =
-        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory;
-    #[allow(clippy::unnecessary_cast)]
-    Ok((st.st_dev as u64, st.st_ino as u64, dir))
+        crate::platform::lstat(path)
+    }
 }
 
 impl Linker {
@@ -391,8 +382,8 @@ impl Linker {
             Err(e) => return Err(Some(self.create_error(source, dest, e))),
         };
         if self.remember {
-            if let Ok(d) = id(dest, false) {
-                self.created.insert((d.0, d.1));
+            if let Ok(d) = look(dest, false) {
+                self.created.insert(d.id());
             }
         }
         if self.opts.verbose {
@@ -411,19 +402,19 @@ impl Linker {
 
     /// For a hard link, the identity of `source` (followed with `-L`);
     /// a directory is refused unless `-d`.
-    fn source_id(&self, source: &Path) -> Result<Option<(u64, u64, bool)>, Option<Error>> {
+    fn source_id(&self, source: &Path) -> Result<Option<FileId>, Option<Error>> {
         if self.opts.symbolic {
             return Ok(None);
         }
-        let sid = id(source, self.opts.logical)
+        let info = look(source, self.opts.logical)
             .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
-        if sid.2 && !self.opts.dir_links {
+        if info.is_dir() && !self.opts.dir_links {
             return Err(Some(Error::msg(format!(
                 "{}: hard link not allowed for directory",
                 quotef(source.as_os_str())
             ))));
         }
-        Ok(Some(sid))
+        Ok(Some(info.id()))
     }
 
     /// `dest` exists: check that it may be replaced, ask (`-i`), back it
@@ -433,7 +424,7 @@ impl Linker {
         source: &Path,
         dest: &Path,
         target: &Path,
-        src_id: Option<(u64, u64, bool)>,
+        src_id: Option<FileId>,
     ) -> Result<Option<PathBuf>, Option<Error>> {
         self.check_replaceable(source, dest, src_id)?;
         if self.opts.interactive && !report::yes(&format!("{PROG}: replace {}? ", q(dest))) {
@@ -468,17 +459,17 @@ impl Linker {
         &self,
         source: &Path,
         dest: &Path,
-        src_id: Option<(u64, u64, bool)>,
+        src_id: Option<FileId>,
     ) -> Result<(), Error> {
         let dest_id =
-            id(dest, false).map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
-        if dest_id.2 {
+            look(dest, false).map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
+        if dest_id.is_dir() {
             return Err(Error::msg(format!(
                 "{}: cannot overwrite directory",
                 quotef(dest.as_os_str())
             )));
         }
-        if !self.opts.symbolic && self.created.contains(&(dest_id.0, dest_id.1)) {
+        if !self.opts.symbolic && self.created.contains(&dest_id.id()) {
             return Err(Error::msg(format!(
                 "will not overwrite just-created {} with {}",
                 q(dest),
@@ -486,8 +477,8 @@ impl Linker {
             )));
         }
         let same = match src_id {
-            Some(s) => (s.0, s.1) == (dest_id.0, dest_id.1),
-            None => id(source, true).is_ok_and(|s| (s.0, s.1) == (dest_id.0, dest_id.1)),
+            Some(s) => s == dest_id.id(),
+            None => look(source, true).is_ok_and(|s| s.id() == dest_id.id()),
         };
         if same {
             return Err(Error::msg(format!(

@@ -11,11 +11,25 @@ pub struct Meta {
     pub dev: u64,
     pub ino: u64,
     /// Modification time: seconds, nanoseconds.
-    pub mtime: (i64, i64),
+    pub mtime: rustix::fs::Timespec,
     /// Permission bits (`st_mode & 07777`), for the unwritable prompt.
     pub mode: u32,
     /// Number of hard links.
     pub nlink: u64,
+}
+
+impl From<&crate::platform::Info> for Meta {
+    fn from(info: &crate::platform::Info) -> Self {
+        Meta {
+            dir: info.is_dir(),
+            symlink: info.is_symlink(),
+            dev: info.dev,
+            ino: info.ino,
+            mtime: info.mtime,
+            mode: info.mode & 0o7777,
+            nlink: info.nlink,
+        }
+    }
 }
 
 impl Meta {
@@ -202,7 +216,10 @@ mod tests {
             symlink: false,
             dev: 1,
             ino,
-            mtime: (mtime, 0),
+            mtime: rustix::fs::Timespec {
+                tv_sec: mtime,
+                tv_nsec: 0,
+            },
             mode: 0o644,
             nlink: 1,
         }

@@ -90,25 +90,14 @@ pub struct Mover {
     links: engine::Links,
 }
 
+/// `lstat`, as the decision reads it.
 pub fn lstat(path: &Path) -> io::Result<Meta> {
-    let st = rustix::fs::lstat(path)?;
-    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode as _);
-    #[allow(clippy::unnecessary_cast)]
-    Ok(Meta {
-        dir: kind == rustix::fs::FileType::Directory,
-        symlink: kind == rustix::fs::FileType::Symlink,
-        dev: st.st_dev as u64,
-        ino: st.st_ino as u64,
-        mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
-        mode: st.st_mode as u32 & 0o7777,
-        nlink: st.st_nlink as u64,
-    })
+    crate::platform::lstat(path).map(|info| Meta::from(&info))
 }
 
 /// Whether `path` resolves (following symlinks) to a directory.
 pub fn stat_dir(path: &Path) -> io::Result<bool> {
-    let st = rustix::fs::stat(path)?;
-    Ok(rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory)
+    crate::platform::stat(path).map(|info| info.is_dir())
 }
 
 impl Mover {

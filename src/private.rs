@@ -1,6 +1,6 @@
-//! Staging: a private directory beside a destination, in which a new
-//! entry is made under its final name and finished, before one rename
-//! moves it out over the old one ("move the same-named entry out of a temp
+//! The private directory beside a destination, in which a new entry is
+//! staged: made under its final name and finished, before one rename moves
+//! it out over the old one ("move the same-named entry out of a temp
 //! dir").
 //!
 //! The directory is `.pmv-` and 12 random characters, created exclusively
@@ -44,28 +44,6 @@ fn random_name() -> String {
         bits /= ALPHABET.len() as u128;
     }
     name
-}
-
-/// The directory that holds `path`, as written (`.` for a bare name).
-pub fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// The last component of `path` without trailing slashes, as written.
-pub fn base(path: &Path) -> &OsStr {
-    let b = path.as_os_str().as_bytes();
-    let mut end = b.len();
-    while end > 1 && b[end - 1] == b'/' {
-        end -= 1;
-    }
-    let start = b[..end]
-        .iter()
-        .rposition(|&c| c == b'/')
-        .map_or(0, |i| i + 1);
-    OsStr::from_bytes(&b[start..end])
 }
 
 /// A C string for a name; a NUL byte cannot be in a file name.
@@ -135,8 +113,8 @@ impl<'a> Private<'a> {
             // Someone who may write the directory could have renamed ours
             // away and put theirs in its place: only ours will do.
             let fd = match opened {
-                Ok(fd) => match rustix::fs::fstat(&fd) {
-                    Ok(st) if st.st_uid == euid && st.st_mode & 0o077 == 0 => fd,
+                Ok(fd) => match crate::platform::fstat(&fd) {
+                    Ok(st) if st.uid == euid && !st.perm.intersects(Mode::RWXG | Mode::RWXO) => fd,
                     _ => return Err(Errno::EXIST.into()),
                 },
                 Err(e) => {
@@ -224,8 +202,5 @@ mod tests {
         std::fs::write(dir.path().join(&name).join("sub/f"), "x").unwrap();
         drop(p);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-        assert_eq!(base(Path::new("a/b//")), OsStr::new("b"));
-        assert_eq!(base(Path::new("b")), OsStr::new("b"));
-        assert_eq!(parent(Path::new("x")), Path::new("."));
     }
 }
