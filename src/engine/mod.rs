@@ -241,8 +241,22 @@ impl Move<'_> {
             steps.push(format!("fsync of {}", q(crate::names::parent(self.dst))));
         }
 
-        // 4. and 5. SOURCE leaves its name in one step, then goes.
-        let mut seen = copied.seen;
+        let clean = self.let_go(&src, &st, hid, copied.seen, report, &mut steps);
+        Ok(Done { steps, clean })
+    }
+
+    /// Steps 4 and 5: SOURCE leaves its name in one step, then goes.
+    /// What cannot be removed stays in `hid` and is reported; `false`
+    /// then.
+    fn let_go(
+        &self,
+        src: &End<'_>,
+        st: &Info,
+        hid: Private<'_>,
+        mut seen: copy::Seen,
+        report: &mut dyn FnMut(String),
+        steps: &mut Vec<String>,
+    ) -> bool {
         let mut remover = remove::Remover {
             verbose: self.settings.verbose,
             seen: Some(&mut seen),
@@ -250,10 +264,10 @@ impl Move<'_> {
             report,
         };
         let mut src_synced = false;
-        let clean = match self.hide(&src, &st, &hid, &mut remover) {
+        let clean = match self.hide(src, st, &hid, &mut remover) {
             Some(hidden) => {
                 src_synced = self.settings.sync && platform::sync_dir(src.dir.as_fd()).is_ok();
-                self.remove(&src, &hidden, &hid, &mut remover)
+                self.remove(src, &hidden, &hid, &mut remover)
             }
             None => false,
         };
@@ -264,7 +278,7 @@ impl Move<'_> {
                 steps.push(format!("fsync of {}", q(crate::names::parent(self.src))));
             }
             steps.push(
-                if is_dir {
+                if st.is_dir() {
                     "source tree removed"
                 } else {
                     "unlink source"
@@ -272,9 +286,9 @@ impl Move<'_> {
                 .into(),
             );
         } else {
-            self.leave_remains(&src, hid, &mut remover);
+            self.leave_remains(src, hid, &mut remover);
         }
-        Ok(Done { steps, clean })
+        clean
     }
 
     /// SOURCE's `lstat`, which must be the file the move was decided on.

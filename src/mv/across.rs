@@ -10,7 +10,8 @@ use std::path::Path;
 use rustix::io::Errno;
 
 use super::cli::Options;
-use super::exec::{Failed, Pair};
+use super::exec::Failed;
+use super::pair::Pair;
 use super::say::{rename_error, Steps, PROG};
 use crate::engine;
 use crate::report::{self, q, Error};

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::CWD;
 
-use super::exec::{lstat, Failed, Pair};
+use super::exec::Failed;
+use super::pair::{lstat, Pair};
 use super::say::{not_atomic, Steps};
 use crate::ops;
 use crate::report::{q, Error};

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustix::fs::CWD;
 use rustix::io::Errno;
@@ -15,6 +15,7 @@ use super::backups::{self, Backup};
 use super::cli::{Options, Update};
 use super::decide::Meta;
 use super::existing::{self, Facts, Proceed, SourceDirs};
+use super::pair::{look, lstat, stat_dir, Job, Pair};
 use super::say::{not_atomic, refusal, rename_error, Steps, PROG};
 use crate::report::{self, errno, q, Error};
 use crate::{engine, ops};
@@ -40,14 +41,6 @@ impl From<Error> for Failed {
 /// One move's result: `Ok` when it was done or rightly skipped.
 pub type Outcome = Result<(), Failed>;
 
-/// One unit of work after the operands are read.
-pub enum Job {
-    /// Move SOURCE to exactly this name.
-    Onto(PathBuf, PathBuf),
-    /// `SRC DEST`: onto DEST, or into it if it is a directory.
-    Either(PathBuf, PathBuf),
-}
-
 /// What the first, no-replace rename of a pair found.
 pub enum First {
     /// The move is done, by this mechanism.
@@ -60,15 +53,6 @@ pub enum First {
     Failed(io::Error),
     /// None is made (`--exchange`).
     NotTried,
-}
-
-/// One SOURCE → DEST pair, looked at with `lstat`.
-pub struct Pair<'a> {
-    pub src: &'a Path,
-    pub dst: &'a Path,
-    pub src_meta: Meta,
-    /// `None` when DEST does not exist.
-    pub dst_meta: Option<Meta>,
 }
 
 /// The state of one `pmv` run across its operands.
@@ -88,16 +72,6 @@ pub struct Mover {
     /// Copies of multiply-linked files moved across file systems, so that
     /// their other names, in later operands too, become links again.
     links: engine::Links,
-}
-
-/// `lstat`, as the decision reads it.
-pub fn lstat(path: &Path) -> io::Result<Meta> {
-    crate::platform::lstat(path).map(|info| Meta::from(&info))
-}
-
-/// Whether `path` resolves (following symlinks) to a directory.
-pub fn stat_dir(path: &Path) -> io::Result<bool> {
-    crate::platform::stat(path).map(|info| info.is_dir())
 }
 
 impl Mover {
@@ -381,20 +355,4 @@ impl Mover {
         }
         Ok(())
     }
-}
-
-/// `lstat` both names of a pair; a missing DEST is no error.
-fn look<'a>(src: &'a Path, dst: &'a Path) -> Result<Pair<'a>, Failed> {
-    let src_meta = lstat(src).map_err(|e| Error::io(format!("cannot stat {}", q(src)), e))?;
-    let dst_meta = match lstat(dst) {
-        Ok(m) => Some(m),
-        Err(e) if errno(&e) == Some(Errno::NOENT) => None,
-        Err(e) => return Err(Error::io(format!("cannot stat {}", q(dst)), e).into()),
-    };
-    Ok(Pair {
-        src,
-        dst,
-        src_meta,
-        dst_meta,
-    })
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::cli::Options;
 use super::decide::{self, Context, Meta, Question, Verdict};
-use super::exec::{lstat, Failed, Pair};
+use super::exec::Failed;
+use super::pair::{lstat, Pair};
 use super::say::{refusal, PROG};
 use crate::backup::Control;
 use crate::report::Error;

@@ -7,6 +7,7 @@ pub mod decide;
 mod exchange;
 mod exec;
 mod existing;
+mod pair;
 mod progress;
 mod say;
 pub(crate) mod sync;
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cli::{Raw, Target};
-use exec::{stat_dir, Failed, Job, Mover};
+use exec::{Failed, Mover};
+use pair::{stat_dir, Job};
 use say::PROG;
 
 use crate::names;
@@ -159,7 +161,7 @@ fn plan(opts: &cli::Options, operands: Vec<OsString>) -> Result<Vec<Job>, Error>
             let dst = sources.pop().unwrap_or_default();
             let src = sources.pop().unwrap_or_default();
             let symlink =
-                opts.target == Target::NoDerefTarget && exec::lstat(&dst).is_ok_and(|m| m.symlink);
+                opts.target == Target::NoDerefTarget && pair::lstat(&dst).is_ok_and(|m| m.symlink);
             return Ok(vec![if symlink {
                 Job::Onto(strip(src), strip(dst))
             } else {
