@@ -33,6 +33,7 @@ pub use super::{
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";
 
+#[cfg(feature = "cli")]
 /// What this backend does atomically, one operation a line, as
 /// `pmv --version` prints it.
 pub const CAPABILITIES: &str = "\
@@ -40,6 +41,7 @@ replace: renameat, atomic
 no-replace rename: renameatx_np(RENAME_EXCL), atomic; where the file system refuses the flag, linkat+unlinkat, atomic for non-directories
 exchange: renameatx_np(RENAME_SWAP), atomic, where the file system supports it (APFS, HFS+)";
 
+#[cfg(feature = "cli")]
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
 

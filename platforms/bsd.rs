@@ -36,6 +36,7 @@ pub use super::{
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "bsd";
 
+#[cfg(feature = "cli")]
 /// What this backend does atomically, one operation a line, as
 /// `pmv --version` prints it.
 #[cfg(target_os = "freebsd")]
@@ -44,6 +45,7 @@ replace: renameat, atomic
 no-replace rename: renameat2(AT_RENAME_NOREPLACE), atomic, where the system has it (FreeBSD 16); else linkat+unlinkat, atomic for non-directories
 exchange: renameat2(AT_RENAME_EXCHANGE), atomic, where the system has it (FreeBSD 16) and the file system supports it; else not supported";
 
+#[cfg(feature = "cli")]
 /// What this backend does atomically, one operation a line, as
 /// `pmv --version` prints it.
 #[cfg(not(target_os = "freebsd"))]
@@ -52,6 +54,7 @@ replace: renameat, atomic
 no-replace rename: linkat+unlinkat, atomic for non-directories; a directory is looked up, then renamed (racy: --atomic refuses it)
 exchange: not supported (never emulated)";
 
+#[cfg(feature = "cli")]
 /// Whether a native rename-without-replace call is always there. On
 /// FreeBSD it is only found at run time, so this stays `false`: callers then
 /// look before they rename, and `-n` still gets `renameat2` where it exists.

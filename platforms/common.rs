@@ -116,6 +116,7 @@ pub fn lstat<P: Arg>(path: P) -> io::Result<Info> {
     Ok(Info::from(&rustix::fs::lstat(path)?))
 }
 
+#[cfg(feature = "cli")]
 /// `stat`: what `path` names, following symlinks.
 pub fn stat<P: Arg>(path: P) -> io::Result<Info> {
     Ok(Info::from(&rustix::fs::stat(path)?))

@@ -30,6 +30,7 @@ pub use super::common::sync_file;
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "linux";
 
+#[cfg(feature = "cli")]
 /// What this backend does atomically, one operation a line, as
 /// `pmv --version` prints it.
 pub const CAPABILITIES: &str = "\
@@ -37,6 +38,7 @@ replace: renameat, atomic
 no-replace rename: renameat2(RENAME_NOREPLACE), atomic; where the file system refuses the flag, linkat+unlinkat, atomic for non-directories
 exchange: renameat2(RENAME_EXCHANGE), atomic, where the file system supports it";
 
+#[cfg(feature = "cli")]
 /// This backend has a native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = true;
 

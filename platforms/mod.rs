@@ -77,14 +77,21 @@ cfg_if::cfg_if! {
     }
 }
 
+/// What only the two programs use.
+#[cfg(feature = "cli")]
 pub use self::{
-    common::{fstat, lstat, make_node, replace, stat, statat, sync_dir, FileId, Info},
+    common::stat,
+    imp::{CAPABILITIES, NATIVE_NOREPLACE},
+    signals::{catch_signals, ignore_sigpipe, reraise},
+};
+pub use self::{
+    common::{fstat, lstat, make_node, replace, statat, sync_dir, FileId, Info},
     data::{copy_data_rw, next_data},
     imp::{
         copy_data, copy_range, copy_xattrs, exchange, rename_noreplace, strip_acls, sync_file,
-        sync_fs, BACKEND, CAPABILITIES, HAS_SYNCFS, NATIVE_NOREPLACE,
+        sync_fs, BACKEND, HAS_SYNCFS,
     },
-    signals::{catch_signals, caught_signal, hold_signals, ignore_sigpipe, reraise},
+    signals::{caught_signal, hold_signals},
 };
 
 /// Where an extended attribute is read or written: an open file or

@@ -29,14 +29,15 @@ pub use super::{
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "posix";
 
+#[cfg(feature = "cli")]
 /// What this backend does atomically, one operation a line, as
 /// `pmv --version` prints it.
-#[allow(dead_code)]
 pub const CAPABILITIES: &str = "\
 replace: renameat, atomic
 no-replace rename: linkat+unlinkat, atomic for non-directories; a directory is looked up, then renamed (racy: --atomic refuses it)
 exchange: not supported (never emulated)";
 
+#[cfg(feature = "cli")]
 /// This backend has no native rename-without-replace call.
 pub const NATIVE_NOREPLACE: bool = false;
 

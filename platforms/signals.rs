@@ -41,10 +41,12 @@ impl Drop for HoldSignals {
 
 static CAUGHT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
+#[cfg(feature = "cli")]
 extern "C" fn note_signal(sig: libc::c_int) {
     CAUGHT.store(sig, std::sync::atomic::Ordering::SeqCst);
 }
 
+#[cfg(feature = "cli")]
 /// From now on, SIGINT, SIGTERM and SIGHUP only set a flag
 /// ([`caught_signal`]), so a long copy can stop at its next step, remove
 /// what it staged, and then die of the signal with [`reraise`].
@@ -77,6 +79,7 @@ pub fn caught_signal() -> Option<i32> {
     }
 }
 
+#[cfg(feature = "cli")]
 /// Die of `sig` as if it had not been caught, so the parent sees the
 /// signal in the exit status.
 pub fn reraise(sig: i32) -> ! {
@@ -92,6 +95,7 @@ pub fn reraise(sig: i32) -> ! {
     std::process::exit(128 + sig)
 }
 
+#[cfg(feature = "cli")]
 /// Ignore SIGPIPE, so that a closed standard output (`pmv -v ... | head`)
 /// makes writes fail quietly instead of killing the process between two
 /// moves.

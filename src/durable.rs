@@ -16,7 +16,6 @@
 //! To make new content durable as well, call
 //! [`File::sync_all`](std::fs::File::sync_all) on it before the rename.
 
-use std::ffi::OsStr;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -28,8 +27,8 @@ use crate::{ops, platform};
 /// A directory to flush could not be opened or flushed.
 #[derive(Debug)]
 pub(crate) struct DirError {
-    /// The directory, as it was named.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    /// The directory, as it was named, for pmv's message.
+    #[cfg(feature = "cli")]
     pub dir: PathBuf,
     pub err: io::Error,
 }
@@ -57,6 +56,7 @@ impl Dirs {
             }
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
             let fd = rustix::fs::openat(CWD, dir, flags, Mode::empty()).map_err(|e| DirError {
+                #[cfg(feature = "cli")]
                 dir: dir.to_path_buf(),
                 err: e.into(),
             })?;
@@ -70,9 +70,10 @@ impl Dirs {
 
     /// `fsync` each directory, in order.
     pub(crate) fn sync(&self) -> Result<(), DirError> {
-        for (dir, fd) in &self.0 {
+        for (_dir, fd) in &self.0 {
             platform::sync_dir(fd.as_fd()).map_err(|err| DirError {
-                dir: dir.clone(),
+                #[cfg(feature = "cli")]
+                dir: _dir.clone(),
                 err,
             })?;
         }
@@ -80,7 +81,7 @@ impl Dirs {
     }
 
     /// The directories, as named.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    #[cfg(feature = "cli")]
     pub(crate) fn names(&self) -> impl Iterator<Item = &Path> {
         self.0.iter().map(|(d, _)| d.as_path())
     }
@@ -123,7 +124,8 @@ fn durably<T>(names: &[&Path], change: impl FnOnce() -> io::Result<T>) -> io::Re
 /// assert_eq!(std::fs::read_to_string(&cur)?, "v2");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn replace_durable(from: &Path, to: &Path) -> io::Result<()> {
+pub fn replace_durable(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<&'static str> {
+    let (from, to) = (from.as_ref(), to.as_ref());
     durably(&[to, from], || ops::replace(from, to))
 }
 
@@ -145,7 +147,11 @@ pub fn replace_durable(from: &Path, to: &Path) -> io::Result<()> {
 /// assert!(!tmp.exists());
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn rename_noreplace_durable(from: &Path, to: &Path) -> io::Result<&'static str> {
+pub fn rename_noreplace_durable(
+    from: impl AsRef<Path>,
+    to: impl AsRef<Path>,
+) -> io::Result<&'static str> {
+    let (from, to) = (from.as_ref(), to.as_ref());
     durably(&[to, from], || ops::rename_noreplace(from, to))
 }
 
@@ -169,7 +175,8 @@ pub fn rename_noreplace_durable(from: &Path, to: &Path) -> io::Result<&'static s
 /// }
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn exchange_durable(a: &Path, b: &Path) -> io::Result<&'static str> {
+pub fn exchange_durable(a: impl AsRef<Path>, b: impl AsRef<Path>) -> io::Result<&'static str> {
+    let (a, b) = (a.as_ref(), b.as_ref());
     durably(&[b, a], || ops::exchange(a, b))
 }
 
@@ -189,8 +196,12 @@ pub fn exchange_durable(a: &Path, b: &Path) -> io::Result<&'static str> {
 /// assert_eq!(std::fs::read_link(&current)?, std::path::Path::new("releases/2"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn flip_symlink_durable(target: &OsStr, link: &Path) -> io::Result<()> {
-    durably(&[link], || ops::flip_symlink(target, link))
+pub fn flip_symlink_durable(
+    original: impl AsRef<Path>,
+    link: impl AsRef<Path>,
+) -> io::Result<&'static str> {
+    let (original, link) = (original.as_ref(), link.as_ref());
+    durably(&[link], || ops::flip_symlink(original, link))
 }
 
 /// [`link_replacing`](crate::link_replacing), then `fsync` of the
@@ -209,6 +220,10 @@ pub fn flip_symlink_durable(target: &OsStr, link: &Path) -> io::Result<()> {
 /// assert_eq!(std::fs::read_to_string(&b)?, "a");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn link_replacing_durable(existing: &Path, new: &Path) -> io::Result<()> {
-    durably(&[new], || ops::link_replacing(existing, new))
+pub fn link_replacing_durable(
+    original: impl AsRef<Path>,
+    link: impl AsRef<Path>,
+) -> io::Result<&'static str> {
+    let (original, link) = (original.as_ref(), link.as_ref());
+    durably(&[link], || ops::link_replacing(original, link))
 }

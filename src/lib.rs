@@ -32,7 +32,6 @@
 
 #[path = "../platforms/mod.rs"]
 #[allow(missing_docs)]
-#[cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 mod platform;
 
 // The two programs (feature `cli`, on by default). Public only for the
@@ -50,24 +49,21 @@ pub mod ln;
 #[doc(hidden)]
 pub mod mv;
 // GNU's name rules; the library itself needs only `parent`.
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod names;
 
-// The cross-file-system engine is reached only through `pmv` so far.
 mod durable;
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod engine;
+mod moving;
 mod ops;
 mod private;
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod quote;
-#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 mod report;
 
 pub use durable::{
     exchange_durable, flip_symlink_durable, link_replacing_durable, rename_noreplace_durable,
     replace_durable,
 };
+pub use moving::{Move, MoveError, Moved};
 pub use ops::{
     exchange, flip_symlink, is_unsupported, link_replacing, rename_noreplace, replace,
     unsupported_by_fs,

@@ -4,9 +4,11 @@
 //! looking at the file system, as gnulib's `dir_name`, `last_component` and
 //! `file_name_concat` do.
 
-use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+#[cfg(feature = "cli")]
+use std::{ffi::OsString, os::unix::ffi::OsStringExt, path::PathBuf};
 
 /// `bytes` without its trailing slashes (a lone `/` stays).
 fn trim_slashes(bytes: &[u8]) -> &[u8] {
@@ -47,6 +49,7 @@ pub fn base(path: &Path) -> &OsStr {
     OsStr::from_bytes(&b[start..])
 }
 
+#[cfg(feature = "cli")]
 /// `DIR/basename(SRC)`, as GNU joins them: DIR's trailing slashes become
 /// one, and no slash is doubled.
 pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
@@ -59,6 +62,7 @@ pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
     PathBuf::from(OsString::from_vec(out))
 }
 
+#[cfg(feature = "cli")]
 /// `name` without trailing slashes (`--strip-trailing-slashes`).
 pub fn strip_trailing_slashes(name: &Path) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(trim_slashes(name.as_os_str().as_bytes())))

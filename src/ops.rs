@@ -1,6 +1,5 @@
 //! The atomic operations, for Rust callers and for the two programs.
 
-use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
 
@@ -26,8 +25,8 @@ use crate::platform;
 /// assert_eq!(std::fs::read_to_string(&cur)?, "v2");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
-    platform::replace(CWD, from, CWD, to).map(drop)
+pub fn replace(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<&'static str> {
+    platform::replace(CWD, from.as_ref(), CWD, to.as_ref())
 }
 
 /// Rename `from` to `to` only if `to` does not exist, atomically: if `to`
@@ -51,8 +50,8 @@ pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
 /// pmv::rename_noreplace(&a, &b)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
-    platform::rename_noreplace(CWD, from, CWD, to)
+pub fn rename_noreplace(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<&'static str> {
+    platform::rename_noreplace(CWD, from.as_ref(), CWD, to.as_ref())
 }
 
 /// Swap `a` and `b` atomically. Never emulated: where the kernel or the
@@ -76,8 +75,8 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<&'static str> {
 /// }
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn exchange(a: &Path, b: &Path) -> io::Result<&'static str> {
-    platform::exchange(CWD, a, CWD, b)
+pub fn exchange(a: impl AsRef<Path>, b: impl AsRef<Path>) -> io::Result<&'static str> {
+    platform::exchange(CWD, a.as_ref(), CWD, b.as_ref())
 }
 
 /// Whether `err` means "not possible atomically here" rather than a failure
@@ -119,9 +118,11 @@ fn stage_then_replace(
     result
 }
 
-/// Point the symlink `link` at `target`, atomically: a reader of `link`
+/// Point the symlink `link` at `original`, atomically: a reader of `link`
 /// sees the old target or the new one, never a missing name. The new link
-/// is made under a temporary name beside `link`, then renamed over it.
+/// is made under `link`'s own name in a private directory beside it, then
+/// renamed over it. The arguments are in the order of
+/// [`std::os::unix::fs::symlink`]. Returns the mechanism used.
 ///
 /// # Errors
 /// Whatever creating the link or `rename(2)` reports; `EISDIR` if `link`
@@ -131,20 +132,25 @@ fn stage_then_replace(
 /// ```
 /// let dir = tempfile::tempdir()?;
 /// let current = dir.path().join("current");
-/// pmv::flip_symlink("releases/1".as_ref(), &current)?;
-/// pmv::flip_symlink("releases/2".as_ref(), &current)?;
+/// pmv::flip_symlink("releases/1", &current)?;
+/// pmv::flip_symlink("releases/2", &current)?;
 /// assert_eq!(std::fs::read_link(&current)?, std::path::Path::new("releases/2"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
-    stage_then_replace(link, |at| {
-        rustix::fs::symlinkat(target, CWD, at).map_err(Into::into)
+pub fn flip_symlink(
+    original: impl AsRef<Path>,
+    link: impl AsRef<Path>,
+) -> io::Result<&'static str> {
+    let original = original.as_ref();
+    stage_then_replace(link.as_ref(), |at| {
+        rustix::fs::symlinkat(original, CWD, at).map_err(Into::into)
     })
-    .map(drop)
+    .map(|_| "symlinkat in a private directory, then renameat")
 }
 
-/// Make `new` a hard link to `existing`, atomically replacing whatever
-/// `new` was.
+/// Make `link` a hard link to `original`, atomically replacing whatever
+/// `link` was (the order of [`std::fs::hard_link`]). Returns the mechanism
+/// used.
 ///
 /// # Errors
 /// Whatever `linkat(2)` or `rename(2)` reports. No temporary name is left
@@ -160,9 +166,14 @@ pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
 /// assert_eq!(std::fs::read_to_string(&b)?, "a");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn link_replacing(existing: &Path, new: &Path) -> io::Result<()> {
-    stage_then_replace(new, |at| {
-        rustix::fs::linkat(CWD, existing, CWD, at, rustix::fs::AtFlags::empty()).map_err(Into::into)
+pub fn link_replacing(
+    original: impl AsRef<Path>,
+    link: impl AsRef<Path>,
+) -> io::Result<&'static str> {
+    let original = original.as_ref();
+    stage_then_replace(link.as_ref(), |at| {
+        let flags = rustix::fs::AtFlags::empty();
+        rustix::fs::linkat(CWD, original, CWD, at, flags).map_err(Into::into)
     })
-    .map(drop)
+    .map(|_| "linkat in a private directory, then renameat")
 }

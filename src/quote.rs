@@ -162,6 +162,7 @@ fn quote_in(name: &OsStr, utf8: bool) -> String {
     out
 }
 
+#[cfg(feature = "cli")]
 /// Quote `name` as GNU's `quotef` does for `NAME: message` diagnostics:
 /// bare when nothing in it needs quoting (`dir`), else as [`quote`].
 pub fn quotef(name: &OsStr) -> String {

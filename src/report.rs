@@ -22,6 +22,20 @@ pub fn strerror(err: &io::Error) -> String {
 pub struct Error {
     message: String,
     cause: Option<io::Error>,
+    kind: Kind,
+}
+
+/// The failures a caller of the library tells apart from the rest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// Any other failure.
+    #[default]
+    Other,
+    /// SOURCE changed, or was replaced, while it was being moved.
+    Changed,
+    /// The step that would be needed is not atomic, and atomicity was
+    /// required.
+    NotAtomic,
 }
 
 impl Error {
@@ -30,6 +44,7 @@ impl Error {
         Error {
             message: message.into(),
             cause: None,
+            kind: Kind::Other,
         }
     }
 
@@ -38,7 +53,34 @@ impl Error {
         Error {
             message: message.into(),
             cause: Some(cause),
+            kind: Kind::Other,
         }
+    }
+
+    /// SOURCE changed, or was replaced, while it was being moved.
+    pub fn changed(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Changed,
+            ..Error::msg(message)
+        }
+    }
+
+    /// A step that is not atomic was refused.
+    pub fn not_atomic(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::NotAtomic,
+            ..Error::msg(message)
+        }
+    }
+
+    /// Which kind of failure this is.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The message and the system's reason, if there is one.
+    pub fn into_parts(self) -> (String, Option<io::Error>) {
+        (self.message, self.cause)
     }
 }
 
@@ -71,6 +113,7 @@ pub(crate) type Around = Box<dyn Fn(&mut dyn FnMut()) + Send>;
 /// terminal too.
 static AROUND: Mutex<Option<(Around, bool)>> = Mutex::new(None);
 
+#[cfg(feature = "cli")]
 /// While `around` is set, the lines this module writes to stderr (and to
 /// stdout, if `stdout_too`) go through it.
 pub(crate) fn set_around(around: Option<Around>, stdout_too: bool) {
@@ -86,6 +129,7 @@ fn write_around(stdout: bool, write: &mut dyn FnMut()) {
     }
 }
 
+#[cfg(feature = "cli")]
 /// Writes `prog: message` to stderr.
 pub fn error(prog: &str, message: impl fmt::Display) {
     write_around(false, &mut || {
@@ -93,6 +137,7 @@ pub fn error(prog: &str, message: impl fmt::Display) {
     });
 }
 
+#[cfg(feature = "cli")]
 /// Writes a usage error the way GNU does: the message, then where to get
 /// help.
 pub fn usage_error(prog: &str, message: impl fmt::Display) {
@@ -109,6 +154,7 @@ pub fn out(line: impl fmt::Display) {
     });
 }
 
+#[cfg(feature = "cli")]
 /// Prints `prompt` on stderr and reads a yes/no answer from stdin, as GNU's
 /// `yesno`: an answer starting with `y` or `Y` is yes, anything else
 /// (end of input included) is no.

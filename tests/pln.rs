@@ -176,7 +176,7 @@ fn staging_name_never_survives_a_failure() {
     // name must be gone.
     let s = Scratch::new();
     s.dir("d/sub").file("d/sub/x", "X");
-    let err = pmv::flip_symlink("t".as_ref(), &s.path("d/sub")).unwrap_err();
+    let err = pmv::flip_symlink("t", s.path("d/sub")).unwrap_err();
     assert!(
         matches!(
             err.raw_os_error(),
@@ -184,7 +184,7 @@ fn staging_name_never_survives_a_failure() {
         ),
         "{err}"
     );
-    let err = pmv::link_replacing(&s.path("d/sub/x"), &s.path("d/sub")).unwrap_err();
+    let err = pmv::link_replacing(s.path("d/sub/x"), s.path("d/sub")).unwrap_err();
     assert!(err.raw_os_error().is_some(), "{err}");
     assert_eq!(s.tree(), lines(&["d/", "d/sub/", "d/sub/x f:X"]));
     // Through pln: a real directory in the way is refused before staging.

@@ -395,15 +395,15 @@ mod traced {
         let op = std::env::var("PMV_DURABLE_OP").expect("PMV_DURABLE_OP");
         let (x, y) = (Path::new("a/x"), Path::new("b/y"));
         match op.as_str() {
-            "replace" => pmv::replace_durable(x, y).unwrap(),
+            "replace" => drop(pmv::replace_durable(x, y).unwrap()),
             "rename_noreplace" => {
                 let _ = pmv::rename_noreplace_durable(x, Path::new("b/new")).unwrap();
             }
             "exchange" => {
                 let _ = pmv::exchange_durable(x, y).unwrap();
             }
-            "flip_symlink" => pmv::flip_symlink_durable(OsStr::new("t"), y).unwrap(),
-            "link_replacing" => pmv::link_replacing_durable(x, y).unwrap(),
+            "flip_symlink" => drop(pmv::flip_symlink_durable("t", y).unwrap()),
+            "link_replacing" => drop(pmv::link_replacing_durable(x, y).unwrap()),
             other => panic!("unknown operation {other}"),
         }
     }

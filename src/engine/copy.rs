@@ -40,7 +40,8 @@ pub struct Copier<'a> {
     pub egid: u32,
     pub seen: Seen,
     pub links: &'a mut Links,
-    pub progress: &'a mut dyn FnMut(Progress),
+    /// Told of each step; answers whether to go on.
+    pub progress: &'a mut dyn FnMut(Progress) -> bool,
     pub warn: &'a mut dyn FnMut(String),
     /// The mechanism that copied file data last.
     pub mechanism: &'static str,
@@ -77,7 +78,7 @@ impl Copier<'_> {
 
     /// `'SRC/x' was replaced while being copied; 'SRC' not moved`.
     pub fn replaced(&self) -> Error {
-        Error::msg(format!(
+        Error::changed(format!(
             "{} was replaced while being copied; {} not moved",
             self.shown_src(),
             q(os(&self.operand))
@@ -85,7 +86,7 @@ impl Copier<'_> {
     }
 
     fn changed(&self) -> Error {
-        Error::msg(format!(
+        Error::changed(format!(
             "{} changed while being copied; {} not moved",
             self.shown_src(),
             q(os(&self.operand))
@@ -313,7 +314,9 @@ impl Copier<'_> {
     }
 
     fn copied(&mut self) -> Result<(), Error> {
-        (self.progress)(Progress::Entry);
+        if !(self.progress)(Progress::Entry) {
+            return Err(cancelled(self.shown_dst()));
+        }
         if self.verbose {
             let note = self.note.take().unwrap_or_default();
             crate::report::out(format_args!(
@@ -398,8 +401,7 @@ impl Copier<'_> {
         let sparse = st.blocks * 512 < st.size;
         let progress = &mut *self.progress;
         let mut step = |n: u64| {
-            progress(Progress::Bytes(n));
-            if platform::caught_signal().is_some() {
+            if !progress(Progress::Bytes(n)) || platform::caught_signal().is_some() {
                 return Err(io::Error::from(Errno::INTR));
             }
             Ok(())
@@ -556,4 +558,9 @@ fn copy_sparse(
     } else {
         mech
     })
+}
+
+/// The copy was stopped by its caller.
+fn cancelled(what: String) -> Error {
+    Error::io(format!("error writing {what}"), Errno::INTR.into())
 }

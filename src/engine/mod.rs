@@ -204,7 +204,7 @@ impl Move<'_> {
     pub fn run(
         &self,
         links: &mut Links,
-        progress: &mut dyn FnMut(Progress),
+        progress: &mut dyn FnMut(Progress) -> bool,
         report: &mut dyn FnMut(String),
     ) -> Result<Done, Failure> {
         let mut steps = Vec::new();
@@ -297,7 +297,7 @@ impl Move<'_> {
             .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e))?;
         let (dev, ino) = self.expect;
         if st.id() != (FileId { dev, ino }) {
-            return Err(Error::msg(format!(
+            return Err(Error::changed(format!(
                 "{} was replaced while being copied; {} not moved",
                 q(self.src),
                 q(self.src)
@@ -354,7 +354,7 @@ impl Move<'_> {
         private: &Private<'_>,
         t0: rustix::fs::Timespec,
         links: &mut Links,
-        progress: &mut dyn FnMut(Progress),
+        progress: &mut dyn FnMut(Progress) -> bool,
         report: &mut dyn FnMut(String),
     ) -> Result<Copied, Failure> {
         let euid = rustix::process::geteuid();
@@ -431,7 +431,7 @@ impl Move<'_> {
                 // A directory on a system without a no-replace rename.
                 Err(e) if platform::is_unsupported(&e) && is_dir => {
                     if self.settings.atomic {
-                        return Err(Error::msg(format!(
+                        return Err(Error::not_atomic(format!(
                             "cannot move {} to {}: no atomic no-replace rename for a directory on this system (--atomic)",
                             q(self.src),
                             q(self.dst)
@@ -675,6 +675,7 @@ pub fn clear(dir: BorrowedFd<'_>) {
     .tree(level);
 }
 
+#[cfg(feature = "cli")]
 /// Whether the directory `dir` has any entry.
 pub fn dir_has_entries(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some())
@@ -689,6 +690,7 @@ pub enum Progress {
     Entry,
 }
 
+#[cfg(feature = "cli")]
 /// What a progress display counts towards: the bytes of the regular files
 /// under a path and its entries that are not directories.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -697,6 +699,7 @@ pub struct Size {
     pub entries: u64,
 }
 
+#[cfg(feature = "cli")]
 /// The [`Size`] of `path`, not following symlinks; what cannot be read
 /// counts as nothing. Each directory is read whole and closed before the
 /// next, so no descriptors pile up however deep the tree.

@@ -438,7 +438,7 @@ impl Linker {
         };
         if let Some(b) = &backup {
             crate::ops::link_replacing(dest, b)
-                .or_else(|_| crate::platform::replace(CWD, dest, CWD, b).map(drop))
+                .or_else(|_| crate::platform::replace(CWD, dest, CWD, b))
                 .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
         }
         let replaced = if self.opts.symbolic {

@@ -64,9 +64,14 @@ pub fn run(
             .filter(|_| !src_meta.dir)
             .map(|b| format!(" (backup: {})", q(b))),
     };
-    let result = job.run(links, &mut |step| bar.update(step), &mut |line| {
-        report::error(PROG, line)
-    });
+    let result = job.run(
+        links,
+        &mut |step| {
+            bar.update(step);
+            true
+        },
+        &mut |line| report::error(PROG, line),
+    );
     bar.finish(result.is_ok());
     // Whatever was staged is gone; a signal caught after the commit
     // waited for SOURCE's removal. Now die of it, as the user asked.
