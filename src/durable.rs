@@ -192,7 +192,7 @@ pub fn exchange_durable(a: impl AsRef<Path>, b: impl AsRef<Path>) -> io::Result<
 /// ```
 /// let dir = tempfile::tempdir()?;
 /// let current = dir.path().join("current");
-/// pmv::flip_symlink_durable("releases/2".as_ref(), &current)?;
+/// pmv::flip_symlink_durable("releases/2", &current)?;
 /// assert_eq!(std::fs::read_link(&current)?, std::path::Path::new("releases/2"));
 /// # Ok::<(), std::io::Error>(())
 /// ```

@@ -27,8 +27,10 @@ use std::process::{Command, Stdio};
 
 use util::{lines, Scratch};
 
-/// Info strings of blocks that are not recipes.
-const NOT_RUN: &[&str] = &["text", "dockerfile", "toml"];
+/// Info strings of blocks that are not recipes. The Rust block is
+/// compiled as a doc test of the library (`src/lib.rs` includes this
+/// README for `cargo test --doc`).
+const NOT_RUN: &[&str] = &["text", "dockerfile", "toml", "rust,no_run"];
 
 /// A recipe's check: runs it (once or more) and looks at the result.
 type Check = fn(&Recipe);
