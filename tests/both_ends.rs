@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serial_test::serial;
 use util::{lines, Scratch};
 
 /// A scratch directory on the second file system.
@@ -430,22 +429,22 @@ fn readers_see_all_or_nothing(of_dest: bool) {
 }
 
 #[test]
-#[serial]
 fn readers_of_source_see_the_whole_tree_or_nothing() {
+    let _serial = crate::util::serial();
     readers_see_all_or_nothing(false);
 }
 
 #[test]
-#[serial]
 fn readers_of_dest_see_nothing_or_the_whole_tree() {
+    let _serial = crate::util::serial();
     readers_see_all_or_nothing(true);
 }
 
 // ---- --atomic and --debug ---------------------------------------------------
 
 #[test]
-#[serial]
 fn atomic_accepts_a_tree_and_debug_says_atomic_at_both_ends() {
+    let _serial = crate::util::serial();
     let Some(f) = far() else { return };
     let s = Scratch::new();
     f.file("t/sub/y", "Y")
@@ -763,8 +762,8 @@ fn remove_any(p: &Path) {
 /// from it, and every leftover is a private `.pmv-*` directory (at most one
 /// beside each end) holding only the entry under its final name.
 #[test]
-#[serial]
 fn sigkill_at_random_points_loses_nothing_and_leaves_only_private_dirs() {
+    let _serial = crate::util::serial();
     let Some(f) = far() else { return };
     let s = Scratch::new();
     let sides = [s.dir.path().to_path_buf(), f.dir.path().to_path_buf()];
@@ -1248,8 +1247,8 @@ mod traced {
     }
 
     #[test]
-    #[serial]
     fn strace_pln_sfn_makes_the_symlink_in_a_private_directory() {
+        let _serial = crate::util::serial();
         if !strace_ready() {
             return;
         }
@@ -1273,8 +1272,8 @@ mod traced {
     }
 
     #[test]
-    #[serial]
     fn strace_pln_f_makes_the_hard_link_in_a_private_directory() {
+        let _serial = crate::util::serial();
         if !strace_ready() {
             return;
         }
@@ -1302,8 +1301,8 @@ mod traced {
     /// renamed out, the directory removed; then SOURCE renamed into its
     /// private directory, unlinked there, and that directory removed.
     #[test]
-    #[serial]
     fn strace_cross_fs_move_stages_the_file_under_its_final_name() {
+        let _serial = crate::util::serial();
         if !strace_ready() {
             return;
         }
@@ -1516,8 +1515,8 @@ mod traced {
     }
 
     #[test]
-    #[serial]
     fn sigkill_before_plns_rename_leaves_the_old_link_and_one_private_dir() {
+        let _serial = crate::util::serial();
         if !strace_ready() {
             return;
         }
@@ -1549,8 +1548,8 @@ mod traced {
     }
 
     #[test]
-    #[serial]
     fn sigkill_before_the_commit_of_a_cross_fs_move_leaves_one_private_dir() {
+        let _serial = crate::util::serial();
         if !strace_ready() {
             return;
         }

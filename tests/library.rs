@@ -3,9 +3,9 @@
 //! beside the destination as written, never from the current directory's
 //! absolute path (which can be too long, or not searchable).
 
-use std::path::Path;
+mod util;
 
-use serial_test::serial;
+use std::path::Path;
 
 /// Runs `f` with the current directory in a fresh scratch directory.
 fn in_scratch(f: impl FnOnce(&Path)) {
@@ -28,8 +28,8 @@ fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[serial]
 fn flip_symlink_with_relative_names() {
+    let _serial = crate::util::serial();
     in_scratch(|dir| {
         std::fs::create_dir("sub").unwrap();
         pmv::flip_symlink("r1".as_ref(), Path::new("current")).unwrap();
@@ -45,8 +45,8 @@ fn flip_symlink_with_relative_names() {
 }
 
 #[test]
-#[serial]
 fn rename_noreplace_and_link_replacing_with_relative_names() {
+    let _serial = crate::util::serial();
     in_scratch(|dir| {
         std::fs::write("a", "A").unwrap();
         std::fs::write("b", "B").unwrap();

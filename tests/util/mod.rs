@@ -258,6 +258,16 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// Held by the tests of a file that must not overlap each other (timing,
+/// process-wide state such as the current directory). A plain lock, not a
+/// proc-macro crate: the repository's cargo configuration links host
+/// programs statically, and rustc builds no proc-macro crate then.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that panicked while holding it fails on its own.
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The path of one of the crate's binaries.
 pub fn bin(prog: &str) -> PathBuf {
     match prog {
