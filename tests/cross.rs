@@ -481,3 +481,48 @@ fn source_that_cannot_be_removed_changes_nothing() {
         assert!(staging_left(&ro).is_empty());
     }
 }
+
+/// The data path of a file copy, as `--debug` names it: `sendfile` from a
+/// disk file system to one of another type (where `copy_file_range`
+/// refuses the pair), `read`/`write` from tmpfs (where `sendfile` would
+/// copy each page once more). Each direction is checked where this host's
+/// pair of file systems gives that case.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn data_path_across_file_system_types() {
+    const TMPFS: u64 = 0x0102_1994;
+    const FUSE: u64 = 0x6573_5546;
+    #[allow(clippy::unnecessary_cast)]
+    fn fs_type(p: &Path) -> u64 {
+        rustix::fs::statfs(p).unwrap().f_type as u64
+    }
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    let (near_type, far_type) = (fs_type(s.dir.path()), fs_type(f.dir.path()));
+    let data = vec![7u8; 1 << 20];
+    let mut checked = 0;
+    for (from, to, from_type, to_type) in
+        [(&s, &f, near_type, far_type), (&f, &s, far_type, near_type)]
+    {
+        let want = match from_type {
+            _ if from_type == to_type || from_type == FUSE || to_type == FUSE => continue,
+            TMPFS => "then read/write into",
+            _ => "then sendfile into",
+        };
+        fs::write(from.path("data"), &data).unwrap();
+        let r = s.pmv([
+            "--debug".as_ref(),
+            p(&from.path("data")),
+            p(&to.path("data")),
+        ]);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(r.stderr.contains(want), "expected '{want}': {r:?}");
+        assert_eq!(fs::read(to.path("data")).unwrap(), data);
+        assert!(!from.path("data").exists());
+        fs::remove_file(to.path("data")).unwrap();
+        checked += 1;
+    }
+    if checked == 0 {
+        eprintln!("skipping: both file systems are of one type (or FUSE): copy_file_range's case");
+    }
+}
