@@ -143,11 +143,12 @@ pub fn copy_data(
 
 /// `sendfile` in 16 MiB requests, from a file on anything but tmpfs:
 /// page cache to page cache in the kernel, with no copy through a user
-/// buffer. Measured with ci/bench.sh's rotation (512 MiB, median of 4):
-/// ext4 to xfs in 0.12 s where `read`/`write` took 2.0 s; from tmpfs,
-/// whose pages it copies once more, 0.39 s against 0.35 s, so tmpfs keeps
-/// `read`/`write`. `None`: not used or refused before any byte moved, so
-/// the caller copies with `read`/`write`.
+/// buffer. `ci/bench.sh`, 256 MiB from ext4 to xfs: 67 ms, as BusyBox's
+/// `sendfile` (68 ms), where `read`/`write` (GNU mv) takes 80 ms. From
+/// tmpfs, whose pages it copies once more, `read`/`write` was as fast or
+/// faster (512 MiB: 0.35 s against 0.39 s), so tmpfs keeps it. `None`:
+/// not used, or refused before any byte moved; the caller copies with
+/// `read`/`write`.
 ///
 /// # References
 /// - [sendfile(2)](https://man7.org/linux/man-pages/man2/sendfile.2.html)
