@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# Speed, system calls, size and memory of pmv and pln, measured against the
-# floor (a static C program that only calls rename(2)), BusyBox and GNU
-# coreutils, with hyperfine. It reports, it does not judge: it fails only
-# if a tool breaks (a build, a benchmarked command, hyperfine, strace).
+# Speed, system calls, CPU, size and memory of pmv and pln, measured
+# against the floor (a static C program that only makes the same system
+# calls), BusyBox and GNU coreutils. It reports, it does not judge: it
+# fails only if a tool breaks (a build, a benchmarked command, strace) or a
+# move is wrong.
 #
-#   bash ci/bench.sh
+#   bash ci/bench.sh          (as root for the cross-filesystem part)
 #
-# Knobs: PMV_BENCH_RUNS (timed runs of each small command, default 1000),
+# Two builds of pmv are measured: the default install (what
+# `cargo install --locked --path .` builds: dynamic glibc on Linux) and the
+# static musl build (README, "Static binary").
+#
+# Method. This VM hands freed memory back to its host, so a tool that runs
+# on freshly freed pages pays up to 2.5x per page touched: running all runs
+# of one tool, then all of another, compares two different machines. So
+# every comparison is one invocation of a small driver (rot.c below) that
+# runs each tool once per round, the order rotated by one every round,
+# with the preparation before each run (untimed), the check after it (a
+# wrong move ends the benchmark), and some fresh memory touched and freed
+# just before each timed run. It records wall time, user and system CPU
+# and peak RSS of every run; the tables show minimum and median.
+#
+# Knobs: PMV_BENCH_RUNS (rounds of each start-up comparison, default 600),
 # PMV_BENCH_TMPFS (the tmpfs to move from; default /dev/shm, else a tmpfs
-# mounted for the run when root), PMV_BENCH_XDEV_ROUNDS (rounds of every
-# cross-filesystem case; default 5, 3 for the 1 GiB file and 15 for the
-# sparse file, whose runs take milliseconds).
-#
-# Cross-filesystem moves are timed in rounds, not with hyperfine: this VM
-# hands freed memory back to its host, so all runs of one tool followed by
-# all runs of the other would compare two different machines. Every round
-# runs pmv and GNU mv once each, which one goes first alternating, each
-# from a freshly prepared source to a fresh destination; the tables show
-# medians of wall time, user and system CPU and peak RSS.
+# mounted for the run), PMV_BENCH_XDEV_ROUNDS (rounds of every
+# cross-filesystem case; default 2 to 5 per case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 started=$SECONDS
-runs=${PMV_BENCH_RUNS:-1000}
+runs=${PMV_BENCH_RUNS:-600}
 warmup=$((runs / 10))
 
 # --- tools -----------------------------------------------------------------
@@ -30,15 +37,14 @@ sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
-have hyperfine || missing+=(hyperfine)
 have strace || missing+=(strace)
 have busybox || missing+=(busybox-static)
 have gcc || missing+=(gcc)
-[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib /usr/lib64 -name libc.a -print -quit 2>/dev/null)" ] ||
-    missing+=(libc6-dev)
+[ -n "$(find /usr/lib /usr/lib64 -name libc.a -print -quit 2>/dev/null)" ] || missing+=(libc6-dev)
 have strip || missing+=(binutils)
-have jq || missing+=(jq)
-[ -x /usr/bin/time ] || missing+=(time)
+have file || missing+=(file)
+have mkfs.ext4 || missing+=(e2fsprogs)
+have mkfs.xfs || missing+=(xfsprogs)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     $sudo apt-get update -qq
@@ -47,26 +53,37 @@ fi
 mv --version 2>/dev/null | grep -q GNU || { echo "bench: 'mv' is not GNU coreutils" >&2; exit 1; }
 
 # --- build -----------------------------------------------------------------
-# The static musl build is the one to deploy (README, "Static binary"): no
-# dynamic loader at start-up. PMV_BENCH_TARGET picks another target.
-target=${PMV_BENCH_TARGET:-x86_64-unknown-linux-musl}
-echo "== building pmv and pln (release, $target)"
+# The default install, exactly as the README's first command makes it, and
+# the static musl build.
 export CARGO_TARGET_DIR="$root/target/bench"
-rustup target add "$target" >/dev/null 2>&1 || true
-cargo build --release --locked -p atomic-mv --bins --quiet --target "$target"
-pmv="$CARGO_TARGET_DIR/$target/release/pmv"
-pln="$CARGO_TARGET_DIR/$target/release/pln"
+musl=x86_64-unknown-linux-musl
+echo "== building pmv and pln: cargo install --locked --path . (default), and $musl"
+rm -rf "$CARGO_TARGET_DIR/install"
+cargo install --locked --path . --quiet --root "$CARGO_TARGET_DIR/install" --force
+rustup target add "$musl" >/dev/null 2>&1 || true
+# target/static is shared with ci/rootfs.sh and ci/release.sh: one build.
+CARGO_TARGET_DIR="$root/target/static" cargo build --release --locked --bins --quiet --target "$musl"
+pmv="$CARGO_TARGET_DIR/install/bin/pmv"
+pln="$CARGO_TARGET_DIR/install/bin/pln"
+spmv="$root/target/static/$musl/release/pmv"
+spln="$root/target/static/$musl/release/pln"
 bb=$(command -v busybox)
 gnu_mv=$(command -v mv)
 gnu_ln=$(command -v ln)
+linkage() { # how a binary is linked, from file(1)'s words
+    case "$(file -b "$1")" in
+    *static-pie*) echo "static-pie" ;;
+    *"statically linked"*) echo "static" ;;
+    *) echo "dynamic" ;;
+    esac
+}
 
 work=$(mktemp -d "$CARGO_TARGET_DIR/run.XXXXXX")
-mounted=
-mounted_ext4=
+mounts=()
 cleanup() {
     cd "$root"
-    if [ -n "$mounted" ]; then $sudo umount "$mounted" || true; fi
-    if [ -n "$mounted_ext4" ]; then $sudo umount "$mounted_ext4" || true; fi
+    local m
+    for m in "${mounts[@]}"; do $sudo umount "$m" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -90,52 +107,126 @@ int main(int argc, char **argv) {
     return rename(tmp, argv[2]) == 0 ? 0 : 1;
 }
 EOF
-# The stopwatch of the cross-filesystem moves: wall time, user and system
-# CPU and peak RSS (what /usr/bin/time -f '%e %U %S %M' reports, to the
-# microsecond) of one command, appended to a file.
-cat >"$work/xtime.c" <<'EOF'
+# The driver of every comparison (see the top).
+cat >"$work/rot.c" <<'EOF'
+/* rot OUT ROUNDS WARMUP TOUCH_MIB -- [PREP...] -- [CHECK...] -- NAME CMD... [-- NAME CMD...]...
+ * Round r runs command (r + j) mod n as its j-th; before each run PREP,
+ * then TOUCH_MIB MiB of fresh memory touched and freed; after it CHECK.
+ * PREP and CHECK see the command's NAME in $ROT_TOOL. Appends
+ * "NAME wall user sys maxrss_kib" per run after the first WARMUP rounds. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-int main(int argc, char **argv) { /* xtime OUT COMMAND...: exits as COMMAND */
-    struct timespec a, b;
-    struct rusage ru;
+static int run(char **argv, struct rusage *ru) {
     int status;
-    pid_t pid;
-    FILE *out;
-    if (argc < 3) return 2;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    pid = fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-        execvp(argv[2], argv + 2);
-        _exit(127);
-    }
-    if (wait4(pid, &status, 0, &ru) != pid) return 2;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    if (!(out = fopen(argv[1], "a"))) return 2;
-    fprintf(out, "%.6f %.6f %.6f %ld\n",
-            (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
-            ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-            ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
-    if (fclose(out) != 0) return 2;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) { execvp(argv[0], argv); _exit(127); }
+    if (wait4(pid, &status, 0, ru) != pid) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+static void touch(size_t mib) {
+    size_t len = mib << 20;
+    char *p;
+    if (!len) return;
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    for (size_t i = 0; i < len; i += 4096) p[i] = 1;
+    munmap(p, len);
+}
+static char **segment(char **argv, int *i, int argc) { /* argv[*i] up to the next "--" */
+    char **start = &argv[*i];
+    while (*i < argc && strcmp(argv[*i], "--")) (*i)++;
+    if (*i < argc) argv[(*i)++] = NULL;
+    return start[0] ? start : NULL;
+}
+int main(int argc, char **argv) {
+    char **prep, **check, **cmd[64];
+    int n = 0, i = 6;
+    long rounds, warm;
+    size_t mib;
+    FILE *out;
+    if (argc < 9 || strcmp(argv[5], "--")) { fprintf(stderr, "rot: bad usage\n"); return 2; }
+    rounds = atol(argv[2]); warm = atol(argv[3]); mib = (size_t)atol(argv[4]);
+    prep = segment(argv, &i, argc);
+    check = segment(argv, &i, argc);
+    while (i < argc && n < 64) {
+        cmd[n] = segment(argv, &i, argc);
+        if (!cmd[n] || !cmd[n][1]) { fprintf(stderr, "rot: a command without NAME or argv\n"); return 2; }
+        n++;
+    }
+    if (!n || !(out = fopen(argv[1], "a"))) { fprintf(stderr, "rot: no commands, or %s\n", argv[1]); return 2; }
+    for (long r = 0; r < warm + rounds; r++) {
+        for (int j = 0; j < n; j++) {
+            char **c = cmd[(r + j) % n];
+            struct rusage ru, ignored;
+            struct timespec a, b;
+            int rc;
+            setenv("ROT_TOOL", c[0], 1);
+            if (prep && (rc = run(prep, &ignored)) != 0) {
+                fprintf(stderr, "rot: the preparation failed (%d) before %s\n", rc, c[0]);
+                return 1;
+            }
+            touch(mib);
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            rc = run(c + 1, &ru);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            if (rc != 0) { fprintf(stderr, "rot: %s exited %d\n", c[0], rc); return 1; }
+            if (check && (rc = run(check, &ignored)) != 0) {
+                fprintf(stderr, "rot: %s did the job wrongly (check: %d)\n", c[0], rc);
+                return 1;
+            }
+            if (r >= warm)
+                fprintf(out, "%s %.9f %.6f %.6f %ld\n", c[0],
+                        (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
+                        ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+                        ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
+        }
+        if (rounds >= 10 && (r + 1 - warm) % (rounds / 10 ? rounds / 10 : 1) == 0 && r >= warm) {
+            fprintf(stderr, ".");
+        }
+    }
+    fprintf(stderr, "\n");
+    return fclose(out) == 0 ? 0 : 2;
+}
 EOF
-gcc -static -O2 -o "$work/xtime" "$work/xtime.c"
+gcc -O2 -Wall -Werror -o "$work/rot" "$work/rot.c"
 gcc -static -O2 -o "$work/crename" "$work/rename.c"
 gcc -static -O2 -o "$work/cflip" "$work/flip.c"
 strip "$work/crename" "$work/cflip"
 
 q() { printf '%q' "$1"; }
 ms() { awk -v s="$1" 'BEGIN { if (s >= 1) printf "%.2f s", s; else if (s >= 0.01) printf "%.0f ms", s * 1000; else printf "%.3f ms", s * 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mib() { awk -v b="$1" 'BEGIN { if (b >= 1048576) printf "%.2f MiB", b / 1048576; else printf "%.0f KiB", b / 1024 }'; }
-median_of() { jq -r --argjson i "$2" '.results[$i].median' "$1"; }
-# yes if a <= factor * b
-within() { awk -v a="$1" -v b="$2" -v f="${3:-1}" 'BEGIN { print (a + 0 <= f * b) ? "yes" : "no" }'; }
+kib() { awk -v k="$1" 'BEGIN { printf "%.0f KiB", k }'; }
+# yes if a <= factor * b, with the margin: "yes (0.84x; 16% under)"
+goal() { # a b factor
+    awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN {
+        if (b <= 0) { print "n/a"; exit }
+        r = a / b; d = (r / f - 1) * 100
+        if (r <= f) printf "yes (%.2fx; %.0f%% under the goal)", r, -d
+        else printf "NO (%.2fx; %.0f%% over the goal)", r, d }'
+}
+within() { # count limit
+    if [ "$1" -le "$2" ]; then echo "yes ($1; $(($2 - $1)) under)"; else echo "NO ($1; $(($1 - $2)) over)"; fi
+}
+
+# stats FILE TOOL COLUMN: "min median" of one column (2 wall, 3 user, 4 sys,
+# 5 peak RSS) of one tool's runs.
+stats() {
+    awk -v t="$2" -v c="$3" '$1 == t { print $c }' "$1" | sort -g |
+        awk '{ v[NR] = $1 } END { if (!NR) { print "0 0"; exit }
+            printf "%s %s\n", v[1], (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+minof() { stats "$@" | cut -d' ' -f1; }
+medof() { stats "$@" | cut -d' ' -f2; }
+nruns() { awk -v t="$2" '$1 == t' "$1" | wc -l; }
 
 # Count every system call of a command, children included.
 syscalls() {
@@ -144,7 +235,35 @@ syscalls() {
     grep -cvE '^([0-9]+ +)?(\+\+\+|---)|resumed>' "$out"
 }
 
-# --- the symlink flip: mv -T -----------------------------------------------
+# Rows of the tables, filled in as the cases run.
+time_rows=()  # | case | tool | runs | wall min | wall median | user | sys | peak RSS |
+ratio_rows=() # | case | pmv build | / C floor | / BusyBox | / GNU | best peer | / best peer |
+# time_rows_of CASE FILE TOOL...: a row per tool
+time_rows_of() {
+    local case=$1 file=$2 t
+    shift 2
+    for t in "$@"; do
+        time_rows+=("| $case | $t | $(nruns "$file" "$t") | $(ms "$(minof "$file" "$t" 2)") | $(ms "$(medof "$file" "$t" 2)") | $(ms "$(medof "$file" "$t" 3)") | $(ms "$(medof "$file" "$t" 4)") | $(kib "$(medof "$file" "$t" 5)") |")
+    done
+}
+# "min / median" of pmv's wall time over a peer's
+rcell() { # file pmv-name peer-name
+    echo "$(ratio "$(minof "$1" "$2" 2)" "$(minof "$1" "$3" 2)") / $(ratio "$(medof "$1" "$2" 2)" "$(medof "$1" "$3" 2)")"
+}
+# ratio_rows_of CASE FILE PMV FLOOR-or-"" BUSYBOX GNU
+ratio_rows_of() {
+    local case=$1 f=$2 p=$3 floor=$4 b=$5 g=$6 best cfloor
+    if [ "$(awk -v a="$(medof "$f" "$b" 2)" -v c="$(medof "$f" "$g" 2)" 'BEGIN { print (a <= c) }')" = 1 ]; then
+        best=$b
+    else
+        best=$g
+    fi
+    cfloor="—"
+    [ -z "$floor" ] || cfloor=$(rcell "$f" "$p" "$floor")
+    ratio_rows+=("| $case | $p | $cfloor | $(rcell "$f" "$p" "$b") | $(rcell "$f" "$p" "$g") | $best | **$(rcell "$f" "$p" "$best")** |")
+}
+
+# --- start-up: the symlink flip and ln -sfn --------------------------------
 flip="$work/flip"
 mkdir "$flip"
 cd "$flip"
@@ -159,343 +278,260 @@ check() { # expected-target name command...
 }
 ln -sfn b0 z.new && check b0 "C rename" "$work/crename" z.new z
 ln -sfn b1 z.new && check b1 "pmv -T" "$pmv" -T z.new z
-ln -sfn b2 z.new && check b2 "busybox mv -T" "$bb" mv -T z.new z
-ln -sfn b3 z.new && check b3 "GNU mv -T" "$gnu_mv" -T z.new z
-echo "== hyperfine: replace the symlink z with z.new ($runs runs each)"
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
-    --prepare 'ln -sfn b z.new' \
-    "$(q "$work/crename") z.new z" \
-    "$(q "$pmv") -T z.new z" \
-    "$(q "$bb") mv -T z.new z" \
-    "$(q "$gnu_mv") -T z.new z" \
-    --export-json "$work/mv.json"
+ln -sfn b2 z.new && check b2 "static pmv -T" "$spmv" -T z.new z
+ln -sfn b3 z.new && check b3 "busybox mv -T" "$bb" mv -T z.new z
+ln -sfn b4 z.new && check b4 "GNU mv -T" "$gnu_mv" -T z.new z
+echo "== mv -T z.new z: $runs rounds after $warmup, five tools rotated"
+"$work/rot" "$work/mvT" "$runs" "$warmup" 4 -- ln -sfn b z.new -- -- \
+    "C-floor" "$work/crename" z.new z -- \
+    "pmv" "$pmv" -T z.new z -- \
+    "pmv-musl" "$spmv" -T z.new z -- \
+    "BusyBox" "$bb" mv -T z.new z -- \
+    "GNU" "$gnu_mv" -T z.new z
 mv_sys=()
-ln -sfn b z.new; mv_sys+=("$(syscalls "$work/crename" z.new z)")
-ln -sfn b z.new; mv_sys+=("$(syscalls "$pmv" -T z.new z)")
-ln -sfn b z.new; mv_sys+=("$(syscalls "$bb" mv -T z.new z)")
-ln -sfn b z.new; mv_sys+=("$(syscalls "$gnu_mv" -T z.new z)")
-ln -sfn b z.new
-pmv_rss=$(/usr/bin/time -v "$pmv" -T z.new z 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ { print $2 }')
-ln -sfn b z.new
-gnu_rss=$(/usr/bin/time -v "$gnu_mv" -T z.new z 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ { print $2 }')
+for c in "$work/crename" "$pmv -T" "$spmv -T" "$bb mv -T" "$gnu_mv -T"; do
+    ln -sfn b z.new
+    # shellcheck disable=SC2086 # a command and its options
+    mv_sys+=("$(syscalls $c z.new z)")
+done
 
-# --- the symlink flip: ln -sfn ---------------------------------------------
 check c0 "C symlink+rename" "$work/cflip" c0 z
 check c1 "pln -sfn" "$pln" -sfn c1 z
-check c2 "busybox ln -sfn" "$bb" ln -sfn c2 z
-check c3 "GNU ln -sfn" "$gnu_ln" -sfn c3 z
-echo "== hyperfine: point the symlink z elsewhere ($runs runs each)"
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
-    "$(q "$work/cflip") b z" \
-    "$(q "$pln") -sfn b z" \
-    "$(q "$bb") ln -sfn b z" \
-    "$(q "$gnu_ln") -sfn b z" \
-    --export-json "$work/ln.json"
+check c2 "static pln -sfn" "$spln" -sfn c2 z
+check c3 "busybox ln -sfn" "$bb" ln -sfn c3 z
+check c4 "GNU ln -sfn" "$gnu_ln" -sfn c4 z
+echo "== ln -sfn b z: $runs rounds after $warmup, five tools rotated"
+"$work/rot" "$work/lnsfn" "$runs" "$warmup" 4 -- -- -- \
+    "C-floor" "$work/cflip" b z -- \
+    "pln" "$pln" -sfn b z -- \
+    "pln-musl" "$spln" -sfn b z -- \
+    "BusyBox" "$bb" ln -sfn b z -- \
+    "GNU" "$gnu_ln" -sfn b z
 ln_sys=()
-ln_sys+=("$(syscalls "$work/cflip" b z)")
-ln_sys+=("$(syscalls "$pln" -sfn b z)")
-ln_sys+=("$(syscalls "$bb" ln -sfn b z)")
-ln_sys+=("$(syscalls "$gnu_ln" -sfn b z)")
+for c in "$work/cflip" "$pln -sfn" "$spln -sfn" "$bb ln -sfn" "$gnu_ln -sfn"; do
+    # shellcheck disable=SC2086
+    ln_sys+=("$(syscalls $c b z)")
+done
 cd "$root"
+mvT="\`mv -T z.new z\`"
+lnsfn="\`ln -sfn b z\`"
+time_rows_of "$mvT" "$work/mvT" C-floor pmv pmv-musl BusyBox GNU
+time_rows_of "$lnsfn" "$work/lnsfn" C-floor pln pln-musl BusyBox GNU
+ratio_rows_of "$mvT" "$work/mvT" pmv C-floor BusyBox GNU
+ratio_rows_of "$mvT" "$work/mvT" pmv-musl C-floor BusyBox GNU
+ratio_rows_of "$lnsfn" "$work/lnsfn" pln C-floor BusyBox GNU
+ratio_rows_of "$lnsfn" "$work/lnsfn" pln-musl C-floor BusyBox GNU
 
 # --- sizes -----------------------------------------------------------------
-strip -o "$work/pmv.stripped" "$pmv"
-strip -o "$work/pln.stripped" "$pln"
-pmv_size=$(stat -c %s "$work/pmv.stripped")
-pln_size=$(stat -c %s "$work/pln.stripped")
+size_of() { strip -o "$work/stripped" "$1" && stat -c %s "$work/stripped"; }
+pmv_size=$(size_of "$pmv")
+spmv_size=$(size_of "$spmv")
+spln_size=$(size_of "$spln")
 c_size=$(stat -c %s "$work/crename")
 bb_size=$(stat -c %s "$(readlink -f "$bb")")
 gnu_size=$(stat -c %s "$(readlink -f "$gnu_mv")")
 
-# --- cross-filesystem: tmpfs to disk ---------------------------------------
-# Source on a tmpfs. Destination: a fresh ext4 made for the run in an image
-# file on the disk (root only), else the disk itself under target/. A fresh
-# file system keeps the numbers free of what else the disk has been doing:
-# ext4 skips recently deleted inodes when it allocates, so a tree move
-# right after someone deleted many files can take ten times as long.
-disk="$work/disk"
-disk_fs="the disk under target/ ($(stat -f -c %T "$work"))"
-if [ "$(id -u)" = 0 ] && have mkfs.ext4 && have losetup &&
-    [ "$(df -Pk "$work" | awk 'NR == 2 { print $4 }')" -ge 6291456 ]; then
-    truncate -s 4G "$work/ext4.img"
-    mkdir "$work/ext4"
-    if mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$work/ext4.img" &&
-        mount -o loop "$work/ext4.img" "$work/ext4"; then
-        mounted_ext4="$work/ext4"
-        disk="$work/ext4/disk"
-        disk_fs="a fresh ext4 in an image file on the disk"
-    fi
-fi
-mkdir "$disk"
-tmpfs=${PMV_BENCH_TMPFS:-}
-other_fs() { # a tmpfs on another device than $disk with 2.5 GiB free
-    [ -d "$1" ] && [ -w "$1" ] && [ "$(stat -f -c %T "$1")" = tmpfs ] &&
-        [ "$(stat -c %d "$1")" != "$(stat -c %d "$disk")" ] &&
-        [ "$(df -Pk "$1" | awk 'NR == 2 { print $4 }')" -ge 2621440 ]
-}
-if [ -z "$tmpfs" ] && other_fs /dev/shm; then
-    tmpfs=/dev/shm
-elif [ -z "$tmpfs" ] && [ "$(id -u)" = 0 ]; then
-    mkdir "$work/tmpfs"
-    if mount -t tmpfs -o size=3g tmpfs "$work/tmpfs"; then
-        mounted="$work/tmpfs"
-        tmpfs="$mounted"
-    fi
-fi
-# Rows of the cross-filesystem table; a case that cannot run keeps a row
-# that says so.
+# --- across file systems ---------------------------------------------------
+# Sources on a tmpfs (and, for one case, on ext4); destinations on a fresh
+# ext4 or xfs in an image file on the disk, made anew before every run: ext4
+# skips recently deleted inodes when it allocates, so a tree move right
+# after another can take ten times as long.
 xdev_started=$SECONDS
 xdev_note=""
 xdev_notes=()
-rounds=${PMV_BENCH_XDEV_ROUNDS:-}
-goal_sparse="pmv <= 1.5x GNU"
-goal_tree="pmv <= 1.0x GNU"
-goal_empty="pmv RSS <= 8 MiB, pmv user <= GNU user"
-goal_sync="pmv <= 1.5x GNU"
-label_file="1 GiB file, random data"
-label_sparse="1 GiB sparse file, 4 MiB of data"
-label_tree="10,000 x 4 KiB files, 100 dirs"
-label_empty="100,000 empty files, 100 dirs"
-label_sync="10,000 x 4 KiB files, \`pmv --sync\` vs \`mv && sync\`"
-na_row() { # label goal
-    echo "| $1 | not available | | | | | | | | | | $2 | |"
+xrounds=${PMV_BENCH_XDEV_ROUNDS:-}
+tmpfs=${PMV_BENCH_TMPFS:-}
+other_tmpfs() { # a tmpfs on another device than the disk, with 2.5 GiB free
+    [ -d "$1" ] && [ -w "$1" ] && [ "$(stat -f -c %T "$1")" = tmpfs ] &&
+        [ "$(stat -c %d "$1")" != "$(stat -c %d "$work")" ] &&
+        [ "$(df -Pk "$1" | awk 'NR == 2 { print $4 }')" -ge 2621440 ]
 }
-row_file=$(na_row "$label_file" "none set")
-row_sparse=$(na_row "$label_sparse" "$goal_sparse")
-row_tree=$(na_row "$label_tree" "$goal_tree")
-row_empty=$(na_row "$label_empty" "$goal_empty")
-row_sync=$(na_row "$label_sync" "$goal_sync")
-if [ "$(df -Pk "$disk" | awk 'NR == 2 { print $4 }')" -lt 3145728 ]; then
-    xdev_note="not available: less than 3 GiB free on the disk"
-elif [ -n "$tmpfs" ] && other_fs "$tmpfs"; then
+if [ "$(id -u)" != 0 ]; then
+    xdev_note="not available: needs root (loop-mounted images)"
+elif [ "$(df -Pk "$work" | awk 'NR == 2 { print $4 }')" -lt 6291456 ]; then
+    xdev_note="not available: less than 6 GiB free on the disk"
+else
+    if [ -z "$tmpfs" ] && other_tmpfs /dev/shm; then
+        tmpfs=/dev/shm
+    elif [ -z "$tmpfs" ]; then
+        mkdir "$work/tmpfs"
+        mount -t tmpfs -o size=3g tmpfs "$work/tmpfs"
+        mounts+=("$work/tmpfs")
+        tmpfs="$work/tmpfs"
+    fi
     src=$(mktemp -d "$tmpfs/pmv-bench.XXXXXX")
     trap 'rm -rf "$src"; cleanup' EXIT
-    # Does this pmv move across file systems yet?
-    xdev_ok() { # SRC DEST: 0 moved, 1 not supported yet, exit on any other failure
-        local out
-        if out=$("$pmv" "$@" 2>&1); then return 0; fi
-        if grep -q 'Invalid cross-device link' <<<"$out"; then return 1; fi
-        echo "bench: pmv $*: $out" >&2
-        exit 1
-    }
-    echo probe >"$src/probe"
-    mkdir -p "$src/probedir/sub" && echo x >"$src/probedir/sub/f"
-    file_ok=0 tree_ok=0
-    xdev_ok "$src/probe" "$disk/probe" && file_ok=1
-    xdev_ok "$src/probedir" "$disk/probedir" && tree_ok=1
-    rm -rf "$src/probe" "$src/probedir" "$disk/probe" "$disk/probedir"
-
-    # A prepare script: a fresh destination, the source made anew, then a
-    # flush, so that every run starts alike and no run pays for the one
-    # before. On the ext4 image the file system itself is made afresh: ext4
-    # scans past recently deleted inodes when it allocates new ones, and
-    # the 100,000-file case would not fit its inodes five times over. On
-    # the plain disk the last destination tree is set aside, not deleted.
-    prep() { # script dest source-commands...
-        local script=$1 dest=$2
-        shift 2
+    truncate -s 2G "$work/ext4.img" "$work/xfs.img" "$work/ext4src.img"
+    mkdir "$work/ext4" "$work/xfs" "$work/ext4src"
+    disk="$work/ext4/d"
+    # A prepare script: the file systems named made afresh (unmount, mkfs,
+    # mount), the commands that make the source, then a flush.
+    prep() { # script "fs..." source-commands...
+        local script=$1 fs
         {
-            if [ -n "$mounted_ext4" ]; then
-                echo "umount $(q "$mounted_ext4")"
-                echo "mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 $(q "$work/ext4.img")"
-                echo "mount -o loop $(q "$work/ext4.img") $(q "$mounted_ext4")"
-                echo "mkdir $(q "$disk")"
-            else
-                echo "mkdir -p $(q "$disk/old")"
-                echo "if [ -d $(q "$dest") ]; then mv $(q "$dest") \"\$(mktemp -d $(q "$disk/old/XXXXXX"))/\"; else rm -f $(q "$dest"); fi"
-            fi
+            echo "set -e"
+            for fs in $2; do
+                echo "umount $(q "$work/$fs") 2>/dev/null || true"
+                case $fs in
+                xfs) echo "mkfs.xfs -q -f $(q "$work/$fs.img")" ;;
+                *) echo "mkfs.ext4 -q -F -N 150000 -E lazy_itable_init=0,lazy_journal_init=0 $(q "$work/$fs.img")" ;;
+                esac
+                echo "mount -o loop $(q "$work/$fs.img") $(q "$work/$fs")"
+            done
+            echo "mkdir -p $(q "$disk")"
+            shift 2
             printf '%s\n' "$@" sync
         } >"$script"
     }
-    # Rounds: each times pmv_cmd and gnu_cmd once, which one goes first
-    # alternating, with the prepare script before every run (not timed)
-    # and the check after it: a wrong move ends the benchmark. Round 0 is
-    # a warm-up, checked but not counted.
-    rotate() { # key rounds prepare-script check-function
-        local key=$1 n=$2 script=$3 check=$4 i tool out
-        local -a order cmd
-        : >"$work/$key.pmv"
-        : >"$work/$key.gnu"
-        echo "== $key: $n rounds of pmv and GNU mv after a warm-up, tmpfs -> disk"
-        for ((i = 0; i <= n; i++)); do
-            order=(pmv gnu)
-            ((i % 2)) || order=(gnu pmv)
-            for tool in "${order[@]}"; do
-                bash -e "$script"
-                if [ "$tool" = pmv ]; then cmd=("${pmv_cmd[@]}"); else cmd=("${gnu_cmd[@]}"); fi
-                out="$work/$key.$tool"
-                [ "$i" -gt 0 ] || out="$work/$key.warm-up"
-                "$work/xtime" "$out" "${cmd[@]}" || { echo "bench: $key: ${cmd[*]} failed" >&2; exit 1; }
-                "$check" "$tool" || { echo "bench: $key: ${cmd[*]} moved it wrongly" >&2; exit 1; }
-                printf -v "last_$tool" %s "$(tail -n 1 "$out" | cut -d' ' -f1)"
-            done
-            # shellcheck disable=SC2154 # set just above
-            echo "   round $i (${order[*]}): pmv $(ms "$last_pmv"), GNU $(ms "$last_gnu")"
-        done
+    mounts+=("$work/ext4" "$work/xfs" "$work/ext4src")
+    # xrun KEY LABEL ROUNDS TOUCH-MIB PREP-SCRIPT CHECK-SCRIPT SRC DEST: pmv,
+    # BusyBox and GNU mv, rotated, in one invocation of the driver, with as
+    # much memory touched before each run as the move will take.
+    xrun() {
+        local key=$1 label=$2 n=$3 touch=$4 prep=$5 chk=$6 s=$7 d=$8
+        echo "== $label: $n rounds of pmv, BusyBox and GNU mv, rotated"
+        "$work/rot" "$work/$key" "$n" 0 "$touch" -- bash "$prep" -- bash "$chk" -- \
+            pmv "$pmv" "$s" "$d" -- \
+            BusyBox "$bb" mv "$s" "$d" -- \
+            GNU "$gnu_mv" "$s" "$d"
+        time_rows_of "$label" "$work/$key" pmv BusyBox GNU
+        ratio_rows_of "$label" "$work/$key" pmv "" BusyBox GNU
     }
-    med() { # file column
-        sort -g -k "$2,$2" "$1" |
-            awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-    }
-    # Medians of a case: wall, user, sys (s) and peak RSS (KiB) of each tool.
-    xstats() { # key
-        pw=$(med "$work/$1.pmv" 1) pu=$(med "$work/$1.pmv" 2) ps=$(med "$work/$1.pmv" 3) pr=$(med "$work/$1.pmv" 4)
-        gw=$(med "$work/$1.gnu" 1) gu=$(med "$work/$1.gnu" 2) gs=$(med "$work/$1.gnu" 3) gr=$(med "$work/$1.gnu" 4)
-    }
-    kib() { awk -v k="$1" 'BEGIN { printf "%.0f KiB", k }'; }
-    xrow() { # key label rounds goal met: sets row_KEY
-        printf -v "row_$1" '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' "$2" "$3" \
-            "$(ms "$pw")" "$(ms "$gw")" "$(ratio "$pw" "$gw")" "$(ms "$pu")" "$(ms "$gu")" \
-            "$(ms "$ps")" "$(ms "$gs")" "$(kib "$pr")" "$(kib "$gr")" "$4" "$5"
-    }
+    # Goals are pmv's against GNU mv (and against the best peer in the
+    # ratio table).
+    xgoals=()
 
-    # 1. A 1 GiB file of random data.
-    if [ "$file_ok" = 1 ]; then
-        head -c 1G /dev/urandom >"$src/master.bin"
-        prep "$work/prep-file.sh" "$disk/big.bin" \
-            "rm -f $(q "$src/big.bin")" "cp $(q "$src/master.bin") $(q "$src/big.bin")"
-        check_file() { [ ! -e "$src/big.bin" ] && cmp -s "$src/master.bin" "$disk/big.bin"; }
-        pmv_cmd=("$pmv" "$src/big.bin" "$disk/big.bin")
-        gnu_cmd=("$gnu_mv" "$src/big.bin" "$disk/big.bin")
-        rotate file "${rounds:-3}" "$work/prep-file.sh" check_file
-        xstats file
-        xrow file "$label_file" "${rounds:-3}" "none set" "-"
-        rm -f "$src/master.bin" "$src/big.bin" "$disk/big.bin"
-    fi
+    # 1. A 512 MiB file of random data, tmpfs -> ext4. (Files of 512 MiB
+    # and 256 MiB, not 1 GiB: five rounds cost what three did, and the
+    # medians of three were at the mercy of one slow run.)
+    head -c 512M /dev/urandom >"$src/master.bin"
+    prep "$work/p-file.sh" ext4 "rm -f $(q "$src/big.bin")" "cp $(q "$src/master.bin") $(q "$src/big.bin")"
+    echo "[ ! -e $(q "$src/big.bin") ] && cmp -s $(q "$src/master.bin") $(q "$disk/big.bin")" >"$work/c-file.sh"
+    xrun file "512 MiB file, tmpfs -> ext4" "${xrounds:-5}" 600 "$work/p-file.sh" "$work/c-file.sh" \
+        "$src/big.bin" "$disk/big.bin"
 
-    # 2. A 1 GiB sparse file: 1 MiB of data at 1, 301, 601 and 901 MiB,
-    # holes at both ends.
-    if [ "$file_ok" = 1 ]; then
-        head -c 4M /dev/urandom >"$src/data"
-        truncate -s 1G "$src/master.sparse"
-        for i in 0 1 2 3; do
-            dd status=none if="$src/data" of="$src/master.sparse" bs=1M skip="$i" count=1 \
-                seek=$((1 + i * 300)) conv=notrunc
-        done
-        prep "$work/prep-sparse.sh" "$disk/sparse.bin" \
-            "rm -f $(q "$src/sparse.bin")" "cp --sparse=always $(q "$src/master.sparse") $(q "$src/sparse.bin")"
-        check_sparse() { # tool
-            [ ! -e "$src/sparse.bin" ] && cmp -s "$src/master.sparse" "$disk/sparse.bin" &&
-                printf -v "sparse_kib_$1" %s "$(du -k "$disk/sparse.bin" | cut -f1)"
-        }
-        pmv_cmd=("$pmv" "$src/sparse.bin" "$disk/sparse.bin")
-        gnu_cmd=("$gnu_mv" "$src/sparse.bin" "$disk/sparse.bin")
-        rotate sparse "${rounds:-15}" "$work/prep-sparse.sh" check_sparse
-        xstats sparse
-        xrow sparse "$label_sparse" "${rounds:-15}" "$goal_sparse" "$(within "$pw" "$gw" 1.5)"
-        # shellcheck disable=SC2154 # set by check_sparse
-        xdev_notes+=("the sparse file takes $(mib $((sparse_kib_pmv * 1024))) on disk after pmv, $(mib $((sparse_kib_gnu * 1024))) after GNU mv, $(mib $(($(du -k "$src/master.sparse" | cut -f1) * 1024))) on the tmpfs")
-        rm -f "$src/data" "$src/master.sparse" "$src/sparse.bin" "$disk/sparse.bin"
-    fi
+    # 2. A 256 MiB file, ext4 -> xfs: the page cache to the page cache, no
+    # tmpfs at either end.
+    head -c 256M "$src/master.bin" >"$src/half.bin"
+    rm -f "$src/master.bin"
+    prep "$work/p-x.sh" "ext4src xfs" "cp $(q "$src/half.bin") $(q "$work/ext4src/half.bin")"
+    echo "[ ! -e $(q "$work/ext4src/half.bin") ] && cmp -s $(q "$src/half.bin") $(q "$work/xfs/half.bin")" >"$work/c-x.sh"
+    xrun x "256 MiB file, ext4 -> xfs" "${xrounds:-5}" 300 "$work/p-x.sh" "$work/c-x.sh" \
+        "$work/ext4src/half.bin" "$work/xfs/half.bin"
+    rm -f "$src/half.bin"
 
-    # 3. and 5. A tree of 10,000 files of 4 KiB of random data, 100 to a
-    # directory: moved plain, and moved durably.
-    if [ "$tree_ok" = 1 ]; then
-        mkdir "$src/master"
-        for d in $(seq -w 0 99); do
-            mkdir "$src/master/d$d"
-            head -c 409600 /dev/urandom | (cd "$src/master/d$d" && split -a 2 -d -b 4096 - f)
-        done
-        prep "$work/prep-tree.sh" "$disk/tree" \
-            "rm -rf $(q "$src/tree")" "cp -a $(q "$src/master") $(q "$src/tree")"
-        check_tree() { [ ! -e "$src/tree" ] && diff -r "$src/master" "$disk/tree" >/dev/null; }
-        pmv_cmd=("$pmv" "$src/tree" "$disk/tree")
-        gnu_cmd=("$gnu_mv" "$src/tree" "$disk/tree")
-        rotate tree "${rounds:-5}" "$work/prep-tree.sh" check_tree
-        xstats tree
-        xrow tree "$label_tree" "${rounds:-5}" "$goal_tree" "$(within "$pw" "$gw" 1.0)"
+    # 3. A 1 GiB sparse file: 1 MiB of data at 1, 301, 601 and 901 MiB.
+    head -c 4M /dev/urandom >"$src/data"
+    truncate -s 1G "$src/master.sparse"
+    for i in 0 1 2 3; do
+        dd status=none if="$src/data" of="$src/master.sparse" bs=1M skip="$i" count=1 \
+            seek=$((1 + i * 300)) conv=notrunc
+    done
+    prep "$work/p-sparse.sh" ext4 "rm -f $(q "$src/sparse.bin")" \
+        "cp --sparse=always $(q "$src/master.sparse") $(q "$src/sparse.bin")"
+    cat >"$work/c-sparse.sh" <<EOF
+[ ! -e $(q "$src/sparse.bin") ] && cmp -s $(q "$src/master.sparse") $(q "$disk/sparse.bin") &&
+    du -k $(q "$disk/sparse.bin") | cut -f1 >$(q "$work/du").\$ROT_TOOL
+EOF
+    xrun sparse "1 GiB sparse file, 4 MiB of data" "${xrounds:-5}" 64 "$work/p-sparse.sh" "$work/c-sparse.sh" \
+        "$src/sparse.bin" "$disk/sparse.bin"
+    xgoals+=("pmv <= 1.5x GNU mv, 1 GiB sparse file: $(goal "$(medof "$work/sparse" pmv 2)" "$(medof "$work/sparse" GNU 2)" 1.5)")
+    xdev_notes+=("the sparse file takes $(kib "$(cat "$work/du.pmv")") on disk after pmv, $(kib "$(cat "$work/du.GNU")") after GNU mv, $(kib "$(cat "$work/du.BusyBox")") after BusyBox mv")
+    rm -f "$src/data" "$src/master.sparse" "$src/sparse.bin"
 
-        pmv_cmd=("$pmv" --sync "$src/tree" "$disk/tree")
-        # shellcheck disable=SC2016 # expanded by sh
-        gnu_cmd=(sh -c '"$0" "$1" "$2" && sync' "$gnu_mv" "$src/tree" "$disk/tree")
-        rotate sync "${rounds:-5}" "$work/prep-tree.sh" check_tree
-        xstats sync
-        xrow sync "$label_sync" "${rounds:-5}" "$goal_sync" "$(within "$pw" "$gw" 1.5)"
-        rm -rf "$src/master" "$src/tree" "$disk/tree" "$disk/old"
-    fi
+    # 4. and 5. 10,000 files of 4 KiB of random data, 100 to a directory:
+    # moved plain, and moved durably.
+    mkdir "$src/master"
+    for d in $(seq -w 0 99); do
+        mkdir "$src/master/d$d"
+        head -c 409600 /dev/urandom | (cd "$src/master/d$d" && split -a 2 -d -b 4096 - f)
+    done
+    prep "$work/p-tree.sh" ext4 "rm -rf $(q "$src/tree")" "cp -a $(q "$src/master") $(q "$src/tree")"
+    echo "[ ! -e $(q "$src/tree") ] && diff -r $(q "$src/master") $(q "$disk/tree") >/dev/null" >"$work/c-tree.sh"
+    xrun tree "10,000 x 4 KiB files, 100 dirs" "${xrounds:-3}" 128 "$work/p-tree.sh" "$work/c-tree.sh" \
+        "$src/tree" "$disk/tree"
+    xgoals+=("pmv <= 1.0x GNU mv, 10,000 files: $(goal "$(medof "$work/tree" pmv 2)" "$(medof "$work/tree" GNU 2)" 1.0)")
+    # The durable move: pmv --sync against each mv followed by sync(1).
+    cat >"$work/mvsync" <<'EOF'
+#!/bin/sh
+"$@" && sync
+EOF
+    chmod +x "$work/mvsync"
+    label="10,000 x 4 KiB files, \`pmv --sync\` vs \`mv && sync\`"
+    echo "== $label: ${xrounds:-3} rounds, rotated"
+    "$work/rot" "$work/sync" "${xrounds:-3}" 0 128 -- bash "$work/p-tree.sh" -- bash "$work/c-tree.sh" -- \
+        pmv "$pmv" --sync "$src/tree" "$disk/tree" -- \
+        BusyBox "$work/mvsync" "$bb" mv "$src/tree" "$disk/tree" -- \
+        GNU "$work/mvsync" "$gnu_mv" "$src/tree" "$disk/tree"
+    time_rows_of "$label" "$work/sync" pmv BusyBox GNU
+    ratio_rows_of "$label" "$work/sync" pmv "" BusyBox GNU
+    xgoals+=("pmv --sync <= 1.5x mv && sync: $(goal "$(medof "$work/sync" pmv 2)" "$(medof "$work/sync" GNU 2)" 1.5)")
+    rm -rf "$src/master" "$src/tree"
 
-    # 4. 100,000 empty files, 1,000 to a directory: memory and user CPU.
-    if [ "$tree_ok" = 1 ]; then
-        mkdir "$src/empty"
-        for d in $(seq -w 0 99); do
-            mkdir "$src/empty/d$d"
-            (cd "$src/empty/d$d" && seq -w 0 999 | sed 's/^/f/' | xargs touch)
-        done
-        prep "$work/prep-empty.sh" "$disk/many" \
-            "rm -rf $(q "$src/many")" "cp -a $(q "$src/empty") $(q "$src/many")"
-        check_empty() {
-            [ ! -e "$src/many" ] &&
-                [ "$(find "$disk/many" -mindepth 2 -type f -empty | wc -l)" = 100000 ] &&
-                [ "$(find "$disk/many" -mindepth 1 -type d | wc -l)" = 100 ]
-        }
-        pmv_cmd=("$pmv" "$src/many" "$disk/many")
-        gnu_cmd=("$gnu_mv" "$src/many" "$disk/many")
-        rotate empty "${rounds:-5}" "$work/prep-empty.sh" check_empty
-        xstats empty
-        rss_met=$(within "$pr" 8192) user_met=$(within "$pu" "$gu")
-        case "$rss_met $user_met" in
-        "yes yes") met=yes ;;
-        "no yes") met="no (RSS)" ;;
-        "yes no") met="no (user)" ;;
-        *) met="no (RSS, user)" ;;
-        esac
-        xrow empty "$label_empty" "${rounds:-5}" "$goal_empty" "$met"
-        rm -rf "$src/empty" "$src/many" "$disk/many" "$disk/old"
-    fi
-    [ "$file_ok$tree_ok" = 11 ] || xdev_note="not available: pmv does not move across file systems yet"
-else
-    xdev_note="not available: no tmpfs on another device (set PMV_BENCH_TMPFS, or run as root)"
+    # 6. 100,000 empty files, 1,000 to a directory: memory and user CPU.
+    mkdir "$src/empty"
+    for d in $(seq -w 0 99); do
+        mkdir "$src/empty/d$d"
+        (cd "$src/empty/d$d" && seq -w 0 999 | sed 's/^/f/' | xargs touch)
+    done
+    prep "$work/p-empty.sh" ext4 "rm -rf $(q "$src/many")" "cp -a $(q "$src/empty") $(q "$src/many")"
+    cat >"$work/c-empty.sh" <<EOF
+[ ! -e $(q "$src/many") ] &&
+    [ "\$(find $(q "$disk/many") -mindepth 2 -type f -empty | wc -l)" = 100000 ] &&
+    [ "\$(find $(q "$disk/many") -mindepth 1 -type d | wc -l)" = 100 ]
+EOF
+    xrun empty "100,000 empty files, 100 dirs" "${xrounds:-2}" 256 "$work/p-empty.sh" "$work/c-empty.sh" \
+        "$src/many" "$disk/many"
+    xgoals+=("pmv peak RSS <= 8 MiB, 100,000 files: $(goal "$(medof "$work/empty" pmv 5)" 8192 1)")
+    xgoals+=("pmv user CPU <= GNU mv's, 100,000 files: $(goal "$(medof "$work/empty" pmv 3)" "$(medof "$work/empty" GNU 3)" 1)")
+    rm -rf "$src/empty" "$src/many"
 fi
 xdev_took=$((SECONDS - xdev_started))
 
 # --- report ----------------------------------------------------------------
-m=()
-for i in 0 1 2 3; do m+=("$(median_of "$work/mv.json" "$i")"); done
-l=()
-for i in 0 1 2 3; do l+=("$(median_of "$work/ln.json" "$i")"); done
-
+# shellcheck disable=SC2016 # backquotes are markdown
 cat <<EOF
 
-== results: $(uname -sr), $(nproc) CPUs, medians of $runs runs, $(date -u +%Y-%m-%d)
+== results: $(uname -sr), $(nproc) CPUs, $(date -u +%Y-%m-%d); pmv and pln: the default install ($(linkage "$pmv")), pmv-musl and pln-musl: the static musl build
 
-| median time | C floor (static) | pmv / pln | BusyBox | GNU | pmv / C floor | pmv / BusyBox | pmv / GNU |
+Ratios of wall time, pmv's over each peer's, as "from the fastest runs / from the medians" (below 1: pmv is faster); the best peer is the one with the lower median:
+
+| case | pmv build | ÷ C floor | ÷ BusyBox | ÷ GNU | best peer | ÷ best peer |
+|---|---|---|---|---|---|---|
+$(printf '%s\n' "${ratio_rows[@]}")
+
+Every run (medians of user and system CPU and peak RSS):
+
+| case | tool | runs | wall min | wall median | user | sys | peak RSS |
 |---|---|---|---|---|---|---|---|
-| \`mv -T z.new z\` (symlink flip) | $(ms "${m[0]}") | $(ms "${m[1]}") | $(ms "${m[2]}") | $(ms "${m[3]}") | $(ratio "${m[1]}" "${m[0]}") | $(ratio "${m[1]}" "${m[2]}") | $(ratio "${m[1]}" "${m[3]}") |
-| \`ln -sfn b z\` | $(ms "${l[0]}") | $(ms "${l[1]}") | $(ms "${l[2]}") | $(ms "${l[3]}") | $(ratio "${l[1]}" "${l[0]}") | $(ratio "${l[1]}" "${l[2]}") | $(ratio "${l[1]}" "${l[3]}") |
+$(printf '%s\n' "${time_rows[@]}")
 
-| system calls (strace -f) | C floor | pmv / pln | BusyBox | GNU |
-|---|---|---|---|---|
-| \`mv -T z.new z\` | ${mv_sys[0]} | ${mv_sys[1]} | ${mv_sys[2]} | ${mv_sys[3]} |
-| \`ln -sfn b z\` | ${ln_sys[0]} | ${ln_sys[1]} | ${ln_sys[2]} | ${ln_sys[3]} |
-
-| size | pmv | pln | C floor (static) | BusyBox (whole, static) | GNU mv (dynamic) |
+| system calls (strace -f) | C floor | pmv / pln | pmv-musl / pln-musl | BusyBox | GNU |
 |---|---|---|---|---|---|
-| stripped binary | $(mib "$pmv_size") | $(mib "$pln_size") | $(mib "$c_size") | $(mib "$bb_size") | $(mib "$gnu_size") |
+| \`mv -T z.new z\` | ${mv_sys[0]} | ${mv_sys[1]} | ${mv_sys[2]} | ${mv_sys[3]} | ${mv_sys[4]} |
+| \`ln -sfn b z\` | ${ln_sys[0]} | ${ln_sys[1]} | ${ln_sys[2]} | ${ln_sys[3]} | ${ln_sys[4]} |
 
-Peak RSS of \`mv -T z.new z\`: pmv $pmv_rss KiB, GNU mv $gnu_rss KiB.
-
-cross-filesystem moves, tmpfs -> $([ -n "$mounted_ext4" ] && echo ext4 || echo disk) (medians; runs: of each tool, the tools alternating)
-
-| case | runs | pmv wall | GNU wall | pmv/GNU | pmv user | GNU user | pmv sys | GNU sys | pmv peak RSS | GNU peak RSS | goal | met? |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
-$row_file
-$row_sparse
-$row_tree
-$row_empty
-$row_sync
+| stripped size | pmv | pmv-musl | pln-musl | C floor (static) | BusyBox (whole, static) | GNU mv (dynamic) |
+|---|---|---|---|---|---|---|
+| | $(mib "$pmv_size") | $(mib "$spmv_size") | $(mib "$spln_size") | $(mib "$c_size") | $(mib "$bb_size") | $(mib "$gnu_size") |
 EOF
 echo
-echo "(destination: $disk_fs$([ -z "$mounted_ext4" ] || echo ", made afresh before every run"); cross-filesystem moves took $xdev_took s)"
-[ -z "$xdev_note" ] || echo "($xdev_note)"
+echo "(cross-filesystem moves took $xdev_took s; destinations made afresh before every run)"
+[ -z "$xdev_note" ] || echo "(cross-filesystem moves $xdev_note)"
 for n in "${xdev_notes[@]}"; do echo "($n)"; done
+m() { medof "$work/$1" "$2" 2; }
 cat <<EOF
 
-Goals:
-- pmv -T at most 1.1x the C floor: $(within "${m[1]}" "${m[0]}" 1.1) ($(ratio "${m[1]}" "${m[0]}"))
-- pmv -T no slower than BusyBox mv -T: $(within "${m[1]}" "${m[2]}") ($(ratio "${m[1]}" "${m[2]}"))
-- pmv -T at most 30 system calls: $(within "${mv_sys[1]}" 30) (${mv_sys[1]})
-- pln -sfn no slower than BusyBox ln -sfn: $(within "${l[1]}" "${l[2]}") ($(ratio "${l[1]}" "${l[2]}"))
-- stripped pmv at most 1 MiB: $(within "$pmv_size" 1048576) ($(mib "$pmv_size"))
-
-bench.sh took $((SECONDS - started)) s
+Goals (medians):
+- default install, pmv -T <= 1.0x BusyBox mv -T: $(goal "$(m mvT pmv)" "$(m mvT BusyBox)" 1.0)
+- default install, pmv -T <= 25 system calls: $(within "${mv_sys[1]}" 25)
+- static musl, pmv -T <= 0.6x BusyBox mv -T: $(goal "$(m mvT pmv-musl)" "$(m mvT BusyBox)" 0.6)
+- static musl, pmv -T <= 1.1x the C floor: $(goal "$(m mvT pmv-musl)" "$(m mvT C-floor)" 1.1)
+- static musl, pln -sfn <= 1.0x BusyBox ln -sfn: $(goal "$(m lnsfn pln-musl)" "$(m lnsfn BusyBox)" 1.0)
+- default install, pln -sfn <= 1.0x BusyBox ln -sfn: $(goal "$(m lnsfn pln)" "$(m lnsfn BusyBox)" 1.0)
+- static musl, pmv -T <= 30 system calls: $(within "${mv_sys[2]}" 30)
+- stripped static musl pmv <= 1 MiB: $(within "$spmv_size" 1048576)
 EOF
+for g in "${xgoals[@]}"; do echo "- $g"; done
+echo
+echo "bench.sh took $((SECONDS - started)) s"

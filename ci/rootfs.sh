@@ -11,11 +11,15 @@
 #
 #   sudo bash ci/rootfs.sh        (needs root: mount and chroot)
 #
-# Any mismatch fails the run with a message saying which.
+# Twice: with the x86_64 build, then with the aarch64 one, run by qemu-user
+# through binfmt_misc (ci/qemu.sh --setup registers it with the F flag, so
+# the kernel opens qemu before the chroot: the root holds no qemu).
+# PMV_ROOTFS_TARGETS lists others. Any mismatch fails the run with a
+# message saying which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-target=x86_64-unknown-linux-musl
+read -r -a targets <<<"${PMV_ROOTFS_TARGETS:-x86_64-unknown-linux-musl aarch64-unknown-linux-musl}"
 
 if [ "$(id -u)" != 0 ]; then
     echo "rootfs: needs root (it mounts a tmpfs and chroots)" >&2
@@ -40,36 +44,54 @@ fi
 is_static /bin/busybox || { echo "rootfs: /bin/busybox is not static" >&2; exit 1; }
 
 # --- static pmv and pln ----------------------------------------------------
-rustup target add "$target" >/dev/null 2>&1 || rustup target add "$target"
-export CARGO_TARGET_DIR="$root/target/rootfs-build"
-build() { cargo build --release --locked --target "$target" --bins; }
-if ! build; then
-    # Only a C dependency needs musl's own compiler; get it and try again.
-    command -v musl-gcc >/dev/null && exit 1
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null
-    build
-fi
-bin="$CARGO_TARGET_DIR/$target/release"
-for b in pmv pln; do
-    is_static "$bin/$b" || { echo "rootfs: $b is not statically linked" >&2; exit 1; }
+# target/static is shared with ci/release.sh and ci/bench.sh: one build.
+export CARGO_TARGET_DIR="$root/target/static"
+for target in "${targets[@]}"; do
+    case $target in
+    aarch64-*) [ "$(uname -m)" = aarch64 ] || {
+        bash ci/qemu.sh --setup
+        export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc
+    } ;;
+    esac
+    rustup target add "$target" >/dev/null 2>&1 || rustup target add "$target"
+    build() { cargo build --release --locked --target "$target" --bins; }
+    if ! build; then
+        # Only a C dependency needs musl's own compiler; get it and try again.
+        command -v musl-gcc >/dev/null && exit 1
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null
+        build
+    fi
+    for b in pmv pln; do
+        is_static "$CARGO_TARGET_DIR/$target/release/$b" ||
+            { echo "rootfs: $target/$b is not statically linked" >&2; exit 1; }
+    done
 done
 
 # --- the root file system --------------------------------------------------
-rootfs=$(mktemp -d "$root/target/rootfs.XXXXXX")
-other="$rootfs/mnt/other"
+rootfs=
+other=
 cleanup() {
     # Always: unmount the tmpfs, then remove the tree (never crossing into a
     # file system that failed to unmount).
+    [ -n "$rootfs" ] || return 0
     if mountpoint -q "$other" 2>/dev/null; then
         umount "$other" || umount -l "$other" || true
     fi
     rm -rf --one-file-system "$rootfs"
+    rootfs=
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# one_root TARGET: a BusyBox-only root with TARGET's pmv and pln, and the
+# checks run inside it.
+one_root() {
+target=$1
+rootfs=$(mktemp -d "$root/target/rootfs.XXXXXX")
+other="$rootfs/mnt/other"
+echo "== rootfs: $target"
 mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,dev,tmp,work,mnt/other}
 chmod 1777 "$rootfs/tmp"
 # The shell gives background jobs /dev/null as stdin, as every container has.
@@ -80,7 +102,7 @@ cp /bin/busybox "$rootfs/bin/busybox"
     mkdir -p "$rootfs/$(dirname "$applet")"
     ln -s /bin/busybox "$rootfs/$applet"
 done
-install -m 755 "$bin/pmv" "$bin/pln" "$rootfs/bin/"
+install -m 755 "$CARGO_TARGET_DIR/$target/release/pmv" "$CARGO_TARGET_DIR/$target/release/pln" "$rootfs/bin/"
 
 # The second file system, inside the root.
 mount -t tmpfs -o size=64m,mode=755 pmv-rootfs-other "$other"
@@ -224,5 +246,11 @@ echo "rootfs: all checks passed"
 EOF
 chmod 755 "$rootfs/check.sh"
 
-echo "rootfs: $(find "$rootfs" -type l | wc -l) BusyBox applets, pmv and pln; tmpfs at /mnt/other"
+echo "rootfs: $(find "$rootfs" -type l | wc -l) BusyBox applets, pmv and pln ($(file -b "$rootfs/bin/pmv" | cut -d, -f1-2)); tmpfs at /mnt/other"
 env -i PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/ chroot "$rootfs" /bin/sh /check.sh
+cleanup
+}
+
+for t in "${targets[@]}"; do
+    one_root "$t"
+done

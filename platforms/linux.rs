@@ -105,9 +105,10 @@ static NO_COPY_FILE_RANGE: AtomicBool = AtomicBool::new(false);
 
 /// Copy the rest of `from` into `to`: `copy_file_range` (in-kernel, and
 /// reflinks or server-side copies where the file system can), falling
-/// back to `read`/`write` where the kernel or the pair of file systems
-/// refuses it (`ENOSYS`, `EXDEV` before 5.3 and again across file system
-/// types since 5.19, `EINVAL`, `EOPNOTSUPP`).
+/// back where the kernel or the pair of file systems refuses it (`ENOSYS`,
+/// `EXDEV` before 5.3 and again across file system types since 5.19,
+/// `EINVAL`, `EOPNOTSUPP`) to `sendfile`, or to `read`/`write` from tmpfs
+/// (see [`copy_by_sendfile`]).
 ///
 /// # References
 /// - [copy_file_range(2)](https://man7.org/linux/man-pages/man2/copy_file_range.2.html)
@@ -121,6 +122,9 @@ pub fn copy_data(
         if super::kernel_copy::copy_all(&mut call, &refused, progress)? {
             return Ok("copy_file_range");
         }
+    }
+    if let Some(done) = copy_by_sendfile(from, to, progress) {
+        return done;
     }
     super::data::copy_data_rw(from, to, 0, progress)
 }
@@ -137,6 +141,50 @@ fn refused(e: Errno, copied_any: bool) -> bool {
         }
         Errno::INVAL | Errno::OPNOTSUPP | Errno::BADF | Errno::PERM | Errno::TXTBSY => !copied_any,
         _ => false,
+    }
+}
+
+/// `sendfile` in 16 MiB requests, from a file on anything but tmpfs:
+/// page cache to page cache in the kernel, with no copy through a user
+/// buffer. `ci/bench.sh`, 256 MiB from ext4 to xfs: 67 ms, as BusyBox's
+/// `sendfile` (68 ms), where `read`/`write` (GNU mv) takes 80 ms. From
+/// tmpfs, whose pages it copies once more, `read`/`write` was as fast or
+/// faster (512 MiB: 0.35 s against 0.39 s), so tmpfs keeps it. `None`:
+/// not used, or refused before any byte moved; the caller copies with
+/// `read`/`write`.
+///
+/// # References
+/// - [sendfile(2)](https://man7.org/linux/man-pages/man2/sendfile.2.html)
+fn copy_by_sendfile(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    progress: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> Option<io::Result<&'static str>> {
+    const STEP: usize = 16 * 1024 * 1024;
+    const TMPFS_MAGIC: u64 = 0x0102_1994;
+    // The field's type differs between libcs and architectures.
+    #[allow(clippy::unnecessary_cast)]
+    let fs_type = rustix::fs::fstatfs(from).ok()?.f_type as u64;
+    if fs_type == TMPFS_MAGIC {
+        return None;
+    }
+    let mut copied_any = false;
+    loop {
+        match rustix::fs::sendfile(to, from, None, STEP) {
+            Ok(0) if copied_any => return Some(Ok("sendfile")),
+            // Nothing at the start: an empty file, or a pseudo-file whose
+            // size lies: let read/write decide.
+            Ok(0) => return None,
+            Ok(n) => {
+                copied_any = true;
+                if let Err(e) = progress(n as u64) {
+                    return Some(Err(e));
+                }
+            }
+            Err(Errno::INTR) => {}
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if !copied_any => return None,
+            Err(e) => return Some(Err(e.into())),
+        }
     }
 }
 

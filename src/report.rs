@@ -9,11 +9,96 @@ use crate::quote::quote;
 
 /// The text `strerror` gives for `err`, without Rust's ` (os error N)`.
 pub fn strerror(err: &io::Error) -> String {
+    #[cfg(all(target_os = "linux", target_env = "musl"))]
+    if let Some(text) = err.raw_os_error().and_then(glibc_text) {
+        return text.to_string();
+    }
     let text = err.to_string();
     match (err.raw_os_error(), text.rfind(" (os error ")) {
         (Some(_), Some(at)) => text[..at].to_string(),
         _ => text,
     }
+}
+
+/// glibc's wording of the errors that musl words otherwise (`EXDEV`:
+/// "Invalid cross-device link", not "Cross-device link"): GNU mv on Linux
+/// speaks glibc's, so a static musl pmv does too.
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+fn glibc_text(errno: i32) -> Option<&'static str> {
+    Some(match errno {
+        libc::EIO => "Input/output error",
+        libc::ECHILD => "No child processes",
+        libc::ENOMEM => "Cannot allocate memory",
+        libc::EBUSY => "Device or resource busy",
+        libc::EXDEV => "Invalid cross-device link",
+        libc::EMFILE => "Too many open files",
+        libc::ENOTTY => "Inappropriate ioctl for device",
+        libc::ESPIPE => "Illegal seek",
+        libc::EDOM => "Numerical argument out of domain",
+        libc::ERANGE => "Numerical result out of range",
+        libc::EDEADLK => "Resource deadlock avoided",
+        libc::ENAMETOOLONG => "File name too long",
+        libc::ELOOP => "Too many levels of symbolic links",
+        libc::ECHRNG => "Channel number out of range",
+        libc::EL2NSYNC => "Level 2 not synchronized",
+        libc::EL3HLT => "Level 3 halted",
+        libc::EL3RST => "Level 3 reset",
+        libc::ELNRNG => "Link number out of range",
+        libc::EUNATCH => "Protocol driver not attached",
+        libc::ENOCSI => "No CSI structure available",
+        libc::EL2HLT => "Level 2 halted",
+        libc::EBADE => "Invalid exchange",
+        libc::EBADR => "Invalid request descriptor",
+        libc::EXFULL => "Exchange full",
+        libc::ENOANO => "No anode",
+        libc::EBADRQC => "Invalid request code",
+        libc::EBADSLT => "Invalid slot",
+        libc::EBFONT => "Bad font file format",
+        libc::ETIME => "Timer expired",
+        libc::ENONET => "Machine is not on the network",
+        libc::ENOPKG => "Package not installed",
+        libc::EREMOTE => "Object is remote",
+        libc::EADV => "Advertise error",
+        libc::ESRMNT => "Srmount error",
+        libc::ECOMM => "Communication error on send",
+        libc::EDOTDOT => "RFS specific error",
+        libc::EOVERFLOW => "Value too large for defined data type",
+        libc::ENOTUNIQ => "Name not unique on network",
+        libc::EREMCHG => "Remote address changed",
+        libc::ELIBACC => "Can not access a needed shared library",
+        libc::ELIBBAD => "Accessing a corrupted shared library",
+        libc::ELIBSCN => ".lib section in a.out corrupted",
+        libc::ELIBMAX => "Attempting to link in too many shared libraries",
+        libc::ELIBEXEC => "Cannot exec a shared library directly",
+        libc::EILSEQ => "Invalid or incomplete multibyte or wide character",
+        libc::ERESTART => "Interrupted system call should be restarted",
+        libc::ESTRPIPE => "Streams pipe error",
+        libc::EUSERS => "Too many users",
+        libc::ENOTSOCK => "Socket operation on non-socket",
+        libc::EMSGSIZE => "Message too long",
+        libc::EOPNOTSUPP => "Operation not supported",
+        libc::EADDRINUSE => "Address already in use",
+        libc::EADDRNOTAVAIL => "Cannot assign requested address",
+        libc::ENETUNREACH => "Network is unreachable",
+        libc::ENETRESET => "Network dropped connection on reset",
+        libc::ECONNABORTED => "Software caused connection abort",
+        libc::EISCONN => "Transport endpoint is already connected",
+        libc::ENOTCONN => "Transport endpoint is not connected",
+        libc::ESHUTDOWN => "Cannot send after transport endpoint shutdown",
+        libc::ETOOMANYREFS => "Too many references: cannot splice",
+        libc::ETIMEDOUT => "Connection timed out",
+        libc::EHOSTUNREACH => "No route to host",
+        libc::EINPROGRESS => "Operation now in progress",
+        libc::EUCLEAN => "Structure needs cleaning",
+        libc::ENOTNAM => "Not a XENIX named type file",
+        libc::ENAVAIL => "No XENIX semaphores available",
+        libc::EISNAM => "Is a named type file",
+        libc::EDQUOT => "Disk quota exceeded",
+        libc::EOWNERDEAD => "Owner died",
+        libc::ERFKILL => "Operation not possible due to RF-kill",
+        libc::EHWPOISON => "Memory page has hardware error",
+        _ => return None,
+    })
 }
 
 /// One failure, worded as GNU words it: a message, then the system's reason
@@ -181,5 +266,28 @@ mod tests {
     fn strerror_without_the_os_error_number() {
         let e = io::Error::from_raw_os_error(2);
         assert_eq!(strerror(&e), "No such file or directory");
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod glibc_words {
+    use super::strerror;
+    use std::io;
+
+    /// GNU mv's wording on Linux, whichever libc pmv is built with.
+    #[test]
+    fn errors_are_worded_as_glibc_words_them() {
+        for (errno, text) in [
+            (libc::ENOENT, "No such file or directory"),
+            (libc::EXDEV, "Invalid cross-device link"),
+            (libc::EBUSY, "Device or resource busy"),
+            (libc::ENAMETOOLONG, "File name too long"),
+            (libc::ELOOP, "Too many levels of symbolic links"),
+            (libc::EIO, "Input/output error"),
+            (libc::EDQUOT, "Disk quota exceeded"),
+            (libc::EOPNOTSUPP, "Operation not supported"),
+        ] {
+            assert_eq!(strerror(&io::Error::from_raw_os_error(errno)), text);
+        }
     }
 }

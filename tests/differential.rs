@@ -60,9 +60,9 @@ pub const INTENDED: &[(&str, &str)] = &[
         "backup left behind by a failed move",
         "when the rename after a backup fails (a directory into itself, \
          EBUSY on `.`), GNU leaves DEST under its backup name; pmv puts it \
-         back, so a failed command changes nothing: compared when pmv's tree \
-         is the tree before and GNU's is that tree with one path renamed to \
-         a backup name",
+         back, so a failed operand changes nothing: compared when GNU's tree \
+         is pmv's with one path renamed to a backup name (pmv's is the tree \
+         before, or with earlier operands moved: `mv -b -t b a b`)",
     ),
     (
         "dangling symlink named with a trailing slash as DEST",
@@ -428,9 +428,11 @@ fn normalise(gnu: &mut Outcome, pmv: &mut Outcome, before: &[String], old: bool)
     if usage_after_move && pmv.stderr == gnu.stderr && pmv.tree == before {
         gnu.tree = pmv.tree.clone();
     }
-    // A backup GNU left behind after its rename failed.
-    if gnu.code == 1 && pmv.code == 1 && pmv.stderr == gnu.stderr && pmv.tree == before {
-        if let Some(renamed) = one_backup_rename(before, &gnu.tree) {
+    // A backup GNU left behind after its rename failed: pmv's tree, which
+    // is the tree before unless earlier operands moved, with one path
+    // renamed to a backup name.
+    if gnu.code == 1 && pmv.code == 1 && pmv.stderr == gnu.stderr {
+        if let Some(renamed) = one_backup_rename(&pmv.tree, &gnu.tree) {
             gnu.tree = renamed;
         }
     }
