@@ -51,5 +51,9 @@ if [ "$failures" -gt 0 ]; then
 fi
 
 # Build the package from its own sources, as the registry would.
-cargo publish --dry-run --locked "$@"
+# Its own target directory: the packaged crate has the same package id as
+# this checkout's, and building it in target/ would leave target/'s
+# fingerprints pointing at target/package/'s copy of the sources, so that
+# later builds here would not see edits to src/.
+CARGO_TARGET_DIR="$PWD/target/publish-check" cargo publish --dry-run --locked "$@"
 echo "package: $pkg would publish"

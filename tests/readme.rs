@@ -529,7 +529,7 @@ fn static_build(r: &Recipe) {
     // ci/rootfs.sh builds the same binaries for real and runs them.
     let rootfs = ci_file("ci/rootfs.sh");
     assert!(
-        rootfs.contains("target=x86_64-unknown-linux-musl"),
+        rootfs.contains("PMV_ROOTFS_TARGETS:-x86_64-unknown-linux-musl"),
         "ci/rootfs.sh"
     );
     assert!(
