@@ -1355,9 +1355,12 @@ mod traced {
             .any(|&(p, state, _, _)| p == pid && !matches!(state, 'Z' | 'X'))
     }
 
-    /// A program run under strace with every rename delayed by a second,
-    /// in a process group of its own; SIGKILLed (strace and the traced
-    /// program) when dropped.
+    /// A program run under strace with every rename delayed by three
+    /// seconds, in a process group of its own; SIGKILLed (strace and the
+    /// traced program) when dropped. The delay has to outlast a loaded
+    /// machine's time between the test's look and its kill (one second
+    /// did not, at a load average of 15); a move across file systems
+    /// makes two renames (both refused with EXDEV) before it stages.
     struct Delayed {
         child: std::process::Child,
         killed: bool,
@@ -1369,7 +1372,7 @@ mod traced {
             let child = Command::new("strace")
                 .args(["-f", "-qq", "-o", "/dev/null"])
                 .args(["-e", "trace=rename,renameat,renameat2"])
-                .args(["-e", "inject=rename,renameat,renameat2:delay_enter=1000000"])
+                .args(["-e", "inject=rename,renameat,renameat2:delay_enter=3000000"])
                 .arg(util::bin(prog))
                 .args(args)
                 .current_dir(dir)
