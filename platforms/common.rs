@@ -94,7 +94,7 @@ impl From<&Stat> for Info {
 /// A field that is an integer of at most 64 bits, signed or not, as `u64`:
 /// a negative value (`dev_t` is signed on macOS) keeps its bits, as C's
 /// conversion does.
-fn bits(x: impl Into<i128>) -> u64 {
+pub(super) fn bits(x: impl Into<i128>) -> u64 {
     x.into() as u64
 }
 

@@ -163,8 +163,7 @@ fn copy_by_sendfile(
     const STEP: usize = 16 * 1024 * 1024;
     const TMPFS_MAGIC: u64 = 0x0102_1994;
     // The field's type differs between libcs and architectures.
-    #[allow(clippy::unnecessary_cast)]
-    let fs_type = rustix::fs::fstatfs(from).ok()?.f_type as u64;
+    let fs_type = super::common::bits(rustix::fs::fstatfs(from).ok()?.f_type);
     if fs_type == TMPFS_MAGIC {
         return None;
     }

@@ -101,6 +101,9 @@ pub mod ln;
 pub mod mv;
 // GNU's name rules; the library itself needs only `parent`.
 mod names;
+// `--sync` of a rename, for both programs.
+#[cfg(feature = "cli")]
+mod sync;
 
 mod durable;
 mod engine;

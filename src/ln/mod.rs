@@ -395,7 +395,7 @@ impl Linker {
             }
         }
         if self.opts.sync {
-            crate::mv::sync::dirs(&[dest])?;
+            crate::sync::dirs(&[dest])?;
         }
         Ok(())
     }

@@ -23,7 +23,7 @@ pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(
         Ok(mech) => {
             let mut steps = mech.to_string();
             if opts.sync {
-                steps = format!("{steps}, then {}", super::sync::dirs(&[dst, src])?);
+                steps = format!("{steps}, then {}", crate::sync::dirs(&[dst, src])?);
             }
             if opts.debug {
                 report::error(

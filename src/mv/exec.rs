@@ -330,7 +330,7 @@ impl Mover {
         meta: Option<Meta>,
     ) -> Outcome {
         // The move is made: a failed flush is reported, not undone.
-        let synced = self.opts.sync.then(|| super::sync::dirs(&[dst, src]));
+        let synced = self.opts.sync.then(|| crate::sync::dirs(&[dst, src]));
         if let Some(Ok(step)) = &synced {
             steps.push(step.as_str());
         }

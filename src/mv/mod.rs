@@ -10,7 +10,6 @@ mod existing;
 mod pair;
 mod progress;
 mod say;
-pub(crate) mod sync;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
