@@ -29,7 +29,10 @@
 #     the data layout: races.rs, pln.rs, both_ends.rs and hostile.rs (timing
 #     and concurrency: readers that need a minimum number of flips, SIGKILL
 #     at random points, race windows widened with strace, which under
-#     qemu-user sees qemu's system calls rather than the program's), and
+#     qemu-user sees qemu's system calls rather than the program's),
+#     sync.rs (the order of system calls, read with strace), progress.rs
+#     (frames on a pseudo-terminal, drawn by time), readme.rs (the
+#     README's shell recipes, dozens of processes each), and
 #     metadata.rs's 5,000-level tree under `ulimit -n 32` (descriptor
 #     budgeting; 60 s there). They run natively on x86_64 and i686.
 #     PMV_QEMU_ALL=1 runs everything on every target (the reader races
@@ -99,7 +102,7 @@ rustup target add "${targets[@]}" >/dev/null 2>&1 || rustup target add "${target
 layout=(atomic cross exchange faults library metadata security)
 files_aarch64=("${layout[@]}" differential mv)
 files_s390x=("${layout[@]}" differential)
-timing=(both_ends hostile pln races)
+timing=(both_ends hostile pln races sync progress readme)
 skip=(--skip a_tree_deeper_than_path_max_moves_with_32_file_descriptors)
 cases_aarch64=500 cases_s390x=200
 if [ "${PMV_QEMU_ALL:-0}" = 1 ]; then
