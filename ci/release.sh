@@ -37,10 +37,12 @@ done
 export CARGO_TARGET_DIR="$root/target/static"
 rm -rf "$out"
 mkdir -p "$out"
-dist="$CARGO_TARGET_DIR/dist"
+# The man pages and completions, laid out as under /usr/local/share (as
+# share/ in the repository): `cp -R share/. /usr/local/share/` installs them.
+dist="$CARGO_TARGET_DIR/dist/share"
 rm -rf "$dist"
 cargo run --locked --quiet -p xtask -- dist "$dist" >/dev/null
-[ -s "$dist/man/pmv.1" ] && [ -s "$dist/man/pln.1" ] || fail "xtask dist wrote no man pages"
+[ -s "$dist/man/man1/pmv.1" ] && [ -s "$dist/man/man1/pln.1" ] || fail "xtask dist wrote no man pages"
 
 # A tree as one path a line, directories with a trailing slash, sorted.
 listing() { # DIR ENTRY...
@@ -52,7 +54,7 @@ listing() { # DIR ENTRY...
 expected() { # NAME
     {
         printf '%s\n' "$1/" "$1/LICENSE" "$1/README.md" "$1/pln" "$1/pmv"
-        listing "$dist" man completions | sed "s|^|$1/|"
+        listing "$(dirname "$dist")" share | sed "s|^|$1/|"
     } | LC_ALL=C sort
 }
 
@@ -66,7 +68,7 @@ for target in "$@"; do
     mkdir -p "$stage"
     cp "$CARGO_TARGET_DIR/$target/release/pmv" "$CARGO_TARGET_DIR/$target/release/pln" \
         README.md LICENSE "$stage/"
-    cp -R "$dist/man" "$dist/completions" "$stage/"
+    cp -R "$dist" "$stage/share"
     chmod 755 "$stage/pmv" "$stage/pln"
     (cd "$stage/.." && tar -czf "$out/$name.tar.gz" "$name")
 
