@@ -312,11 +312,10 @@ impl<'a> Move<'a> {
         if ops::is_unsupported(&e) && (self.no_replace || self.exchange) {
             return MoveError::Unsupported(e);
         }
-        let verb = if self.exchange { "exchange" } else { "move" };
         let (a, b) = (q(&self.from), q(&self.to));
         let context = match self.exchange {
-            true => format!("cannot {verb} {a} and {b}"),
-            false => format!("cannot {verb} {a} to {b}"),
+            true => format!("cannot exchange {a} and {b}"),
+            false => format!("cannot move {a} to {b}"),
         };
         MoveError::Io { context, source: e }
     }
