@@ -273,7 +273,9 @@ pub fn stopped(
 /// Parse `args` (without the program name) against `table`, as
 /// `getopt_long` does, calling `check` on each option as it is met, so
 /// that an option's own error comes before those of later options;
-/// `--help` and `--version` stop the parse where they stand.
+/// `--help` and `--version` stop the parse where they stand. With
+/// `POSIXLY_CORRECT` in the environment, as with getopt, the first operand
+/// ends the options.
 pub fn parse_checked(
     table: &[Opt],
     args: Vec<OsString>,
@@ -292,6 +294,7 @@ pub fn parse_checked(
         *seen = parsed.opts.len();
         Ok(())
     };
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
         next(&parsed, &mut seen)?;
@@ -306,6 +309,11 @@ pub fn parse_checked(
             short_options(table, &bytes[1..], &mut iter, &mut parsed.opts)?;
         } else {
             parsed.operands.push(arg);
+            // getopt's POSIX mode: options end at the first operand.
+            if posix {
+                parsed.operands.extend(iter);
+                break;
+            }
         }
     }
     next(&parsed, &mut seen)?;

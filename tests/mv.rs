@@ -627,3 +627,27 @@ fn closed_stdout_does_not_stop_the_moves() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert_eq!(s.tree(), lines(&["d/", "d/a f:A", "d/b f:B", "d/c f:C"]));
 }
+
+// ---- corner cases where GNU mv 9.7 was followed -----------------------------
+
+#[test]
+fn posixly_correct_ends_options_at_the_first_operand() {
+    let s = Scratch::new();
+    s.file("a", "A").dir("d");
+    let posix = [("POSIXLY_CORRECT", "1")];
+    let r = s.run_with("pmv", ["a", "b", "-v"], None, &posix);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (1, "pmv: target '-v': No such file or directory\n")
+    );
+    let r = s.run_with("pmv", ["-v", "a", "--", "d"], None, &posix);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            1,
+            "renamed 'a' -> 'd/a'\n",
+            "pmv: cannot stat '--': No such file or directory\n"
+        )
+    );
+    assert_eq!(s.tree(), lines(&["d/", "d/a f:A"]));
+}
