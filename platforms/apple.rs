@@ -25,7 +25,7 @@ use rustix::io::Errno;
 
 use super::Node;
 
-pub use super::posix::{copy_range, next_data, strip_acls, sync_fs, HAS_SYNCFS};
+pub use super::posix::{copy_range, next_data, open_dir, strip_acls, sync_fs, HAS_SYNCFS};
 
 /// The name of this backend, as `--version` prints it.
 pub const BACKEND: &str = "apple";

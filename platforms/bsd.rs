@@ -100,7 +100,7 @@ pub fn copy_data(
 }
 
 pub use super::posix::{
-    copy_range, copy_xattrs, next_data, strip_acls, sync_file, sync_fs, HAS_SYNCFS,
+    copy_range, copy_xattrs, next_data, open_dir, strip_acls, sync_file, sync_fs, HAS_SYNCFS,
 };
 
 /// FreeBSD's calls that other BSDs lack.

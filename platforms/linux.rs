@@ -92,6 +92,23 @@ pub fn exchange(
     }
 }
 
+/// Open the directory `path` (following symlinks) with `O_PATH`, to reach
+/// entries in it by name afterwards whatever happens to `path`; search
+/// permission is enough, as for GNU's target directory.
+///
+/// # References
+/// - [open(2)](https://man7.org/linux/man-pages/man2/open.2.html)
+pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(
+        rustix::fs::CWD,
+        path,
+        flags,
+        Mode::empty(),
+    )?)
+}
+
 static NO_COPY_FILE_RANGE: AtomicBool = AtomicBool::new(false);
 
 /// Copy the rest of `from` into `to`: `copy_file_range` (in-kernel, and

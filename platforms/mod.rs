@@ -7,7 +7,9 @@
 //! |---|---|
 //! | `replace(dir, from, dir, to)` | `renameat(2)`: atomic replacement of `to` |
 //! | `rename_noreplace(dir, from, dir, to)` | move only if `to` does not exist, atomically |
+//! | `rename_if_absent(dir, from, dir, to)` | the same by looking first, not atomic (for a move that may replace anyway) |
 //! | `exchange(dir, a, dir, b)` | swap two names atomically |
+//! | `open_dir(path)` | open a directory to work relative to it (`O_PATH` where there is one) |
 //! | `copy_data(from, to, progress)` | copy file data, fastest way first |
 //! | `next_data(fd, offset)` | the next data region of a sparse file (`SEEK_DATA`/`SEEK_HOLE`) |
 //! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |
@@ -50,12 +52,12 @@ cfg_if::cfg_if! {
 }
 
 pub use imp::{
-    copy_data, copy_range, copy_xattrs, exchange, next_data, rename_noreplace, strip_acls,
-    sync_file, sync_fs, BACKEND, HAS_SYNCFS, NATIVE_NOREPLACE,
+    copy_data, copy_range, copy_xattrs, exchange, next_data, open_dir, rename_noreplace,
+    strip_acls, sync_file, sync_fs, BACKEND, HAS_SYNCFS, NATIVE_NOREPLACE,
 };
 pub use posix::{
-    catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node, replace,
-    reraise, sync_dir,
+    catch_signals, caught_signal, copy_data_rw, hold_signals, ignore_sigpipe, make_node,
+    rename_if_absent, replace, reraise, sync_dir,
 };
 
 /// Where an extended attribute is read or written: an open file or

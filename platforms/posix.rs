@@ -51,8 +51,9 @@ pub fn replace(
 }
 
 /// Rename `from` to `to` only if `to` does not exist, with `linkat` then
-/// `unlinkat`. Directories and file systems without hard links get
-/// [`super::unsupported_fs`].
+/// `unlinkat`, failing first as Linux's `renameat2(RENAME_NOREPLACE)`
+/// does (see [`noreplace_checks`]). Directories and file systems without
+/// hard links get [`super::unsupported_fs`].
 ///
 /// # References
 /// - [POSIX `linkat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/linkat.html)
@@ -62,35 +63,11 @@ pub fn rename_noreplace(
     to_dir: BorrowedFd<'_>,
     to: &Path,
 ) -> io::Result<&'static str> {
-    // "." and ".." always exist: no-replace fails before the source is
-    // looked at, as in the kernels that have the call.
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let b = to.as_os_str().as_bytes();
-        let b = &b[..b.len()
-            - b.iter()
-                .rev()
-                .take_while(|&&c| c == b'/')
-                .count()
-                .min(b.len().saturating_sub(1))];
-        let last = b.rsplit(|&c| c == b'/').next().unwrap_or_default();
-        if last == b"." || last == b".." {
-            // ... once the source's directory is found.
-            let dir = match from.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            rustix::fs::statat(from_dir, dir, AtFlags::empty())?;
-            return Err(Errno::EXIST.into());
-        }
-    }
-    // A directory has no hard links; asking linkat would only give errors
-    // about the new name (ENOENT for "d/") instead of the real answer.
-    if rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
-        rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory
-    }) {
+    // A directory has no hard links: no atomic way here.
+    if noreplace_checks(from_dir, from, to_dir, to)? {
         return Err(super::unsupported_fs());
     }
+    let (from, to) = (trim_slashes(from), trim_slashes(to));
     match linkat(from_dir, from, to_dir, to, AtFlags::empty()) {
         Ok(()) => {}
         // Linux and the BSDs say EPERM for a directory and for file systems
@@ -107,6 +84,113 @@ pub fn rename_noreplace(
         return Err(e.into());
     }
     Ok("linkat+unlinkat")
+}
+
+/// Rename `from` to `to` if `to` does not exist, by looking first (as
+/// gnulib's `renameatu` does without a native call), with the errors of
+/// [`rename_noreplace`]: not atomic, for a move that may replace anyway.
+pub fn rename_if_absent(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    noreplace_checks(from_dir, from, to_dir, to)?;
+    replace(from_dir, from, to_dir, to)
+}
+
+/// The failures of Linux's `renameat2(RENAME_NOREPLACE)`, in its order,
+/// found by looking, so that every backend fails alike: each name's
+/// directory must be one; `.`, `..` or `/` as the source is busy
+/// (`EBUSY`) and as the destination exists; the source must exist; an
+/// existing destination is `EEXIST`, before a trailing slash on a
+/// non-directory is `ENOTDIR`. Returns whether the source is a directory.
+fn noreplace_checks(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<bool> {
+    use rustix::fs::{statat, FileType};
+    let is_dir =
+        |st: &rustix::fs::Stat| FileType::from_raw_mode(st.st_mode as _) == FileType::Directory;
+    for (dir, name) in [(from_dir, from), (to_dir, to)] {
+        if name.as_os_str().is_empty() {
+            return Err(Errno::NOENT.into());
+        }
+        let parent = parent_of(trim_slashes(name));
+        if !is_dir(&statat(dir, parent, AtFlags::empty())?) {
+            return Err(Errno::NOTDIR.into());
+        }
+    }
+    let special = |p: &Path| matches!(last(trim_slashes(p)), b"." | b".." | b"/");
+    if special(from) {
+        return Err(Errno::BUSY.into());
+    }
+    if special(to) {
+        return Err(Errno::EXIST.into());
+    }
+    let src = statat(from_dir, trim_slashes(from), AtFlags::SYMLINK_NOFOLLOW)?;
+    if statat(to_dir, trim_slashes(to), AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+        return Err(Errno::EXIST.into());
+    }
+    let slash = |p: &Path| p.as_os_str().len() != trim_slashes(p).as_os_str().len();
+    if !is_dir(&src) && (slash(from) || slash(to)) {
+        return Err(Errno::NOTDIR.into());
+    }
+    Ok(is_dir(&src))
+}
+
+/// `p` without trailing slashes (a lone `/` stays).
+fn trim_slashes(p: &Path) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    let b = p.as_os_str().as_bytes();
+    let mut end = b.len();
+    while end > 1 && b[end - 1] == b'/' {
+        end -= 1;
+    }
+    Path::new(OsStr::from_bytes(&b[..end]))
+}
+
+/// The last component of `p` (trailing slashes trimmed already).
+fn last(p: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    let b = p.as_os_str().as_bytes();
+    match b.iter().rposition(|&c| c == b'/') {
+        Some(i) if i + 1 < b.len() => &b[i + 1..],
+        _ => b,
+    }
+}
+
+/// The directory part of `p` (trailing slashes trimmed already): `.` for a
+/// bare name, `/` for a name in the root.
+fn parent_of(p: &Path) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    let b = p.as_os_str().as_bytes();
+    match b.iter().rposition(|&c| c == b'/') {
+        None => Path::new("."),
+        Some(0) => Path::new("/"),
+        Some(i) => Path::new(OsStr::from_bytes(&b[..i])),
+    }
+}
+
+/// Open the directory `path` (following symlinks), to reach entries in it
+/// by name afterwards whatever happens to `path`: `O_DIRECTORY`, for
+/// reading, which a directory that may be searched but not read refuses
+/// (`EACCES`).
+///
+/// # References
+/// - [POSIX `openat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html)
+#[allow(dead_code)]
+pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(
+        rustix::fs::CWD,
+        path,
+        flags,
+        Mode::empty(),
+    )?)
 }
 
 /// Atomic exchange: no POSIX call does it, and it is never emulated.

@@ -2,6 +2,7 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use rustix::fs::CWD;
@@ -92,25 +93,27 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make the new entry for `to` with `make` (given its path: `to`'s own
-/// name inside a private directory beside `to`), rename it over `to`, and
-/// remove the directory. Nothing staged survives a failure, and SIGINT,
-/// SIGTERM and SIGHUP wait until the rename is done or undone. Two system
-/// calls more than a bare link-then-rename: `mkdirat` and `unlinkat`.
+/// Make the new entry for `to` (relative to `dir`) with `make` (given its
+/// path relative to `dir`: `to`'s own name inside a private directory
+/// beside `to`), rename it over `to`, and remove the directory. Nothing
+/// staged survives a failure, and SIGINT, SIGTERM and SIGHUP wait until
+/// the rename is done or undone. Two system calls more than a bare
+/// link-then-rename: `mkdirat` and `unlinkat`.
 fn stage_then_replace(
+    dir: BorrowedFd<'_>,
     to: &Path,
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let private = crate::stage::create_path(crate::stage::parent(to))?;
+    let private = crate::stage::create_path(dir, crate::stage::parent(to))?;
     let staged = private.join(crate::stage::base(to));
-    let result = make(&staged).and_then(|()| platform::replace(CWD, &staged, CWD, to));
-    if result.is_err() {
-        let _ = rustix::fs::unlinkat(CWD, &staged, rustix::fs::AtFlags::empty());
-    }
+    let result = make(&staged).and_then(|()| platform::replace(dir, &staged, dir, to));
+    // Gone after a rename, unless it was between two names of one file,
+    // which rename(2) leaves both in place.
+    let _ = rustix::fs::unlinkat(dir, &staged, rustix::fs::AtFlags::empty());
     // The entry is in place (or gone); an empty directory that cannot be
     // removed is not worth failing for.
-    let _ = rustix::fs::unlinkat(CWD, &private, rustix::fs::AtFlags::REMOVEDIR);
+    let _ = rustix::fs::unlinkat(dir, &private, rustix::fs::AtFlags::REMOVEDIR);
     result
 }
 
@@ -132,7 +135,7 @@ fn stage_then_replace(
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
-    stage_then_replace(link, |at| {
+    stage_then_replace(CWD, link, |at| {
         rustix::fs::symlinkat(target, CWD, at).map_err(Into::into)
     })
     .map(drop)
@@ -156,8 +159,17 @@ pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn link_replacing(existing: &Path, new: &Path) -> io::Result<()> {
-    stage_then_replace(new, |at| {
-        rustix::fs::linkat(CWD, existing, CWD, at, rustix::fs::AtFlags::empty()).map_err(Into::into)
+    link_replacing_at((CWD, existing), (CWD, new))
+}
+
+/// [`link_replacing`] with each name relative to a directory.
+pub(crate) fn link_replacing_at(
+    (from_dir, existing): (BorrowedFd<'_>, &Path),
+    (dir, new): (BorrowedFd<'_>, &Path),
+) -> io::Result<()> {
+    stage_then_replace(dir, new, |at| {
+        rustix::fs::linkat(from_dir, existing, dir, at, rustix::fs::AtFlags::empty())
+            .map_err(Into::into)
     })
     .map(drop)
 }

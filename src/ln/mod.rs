@@ -437,7 +437,7 @@ impl Linker {
         }
         let backup = match &self.opts.backup {
             Some((control, suffix)) => {
-                backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
+                backup::backup_name(dest, *control, suffix, || backup::list_parent(CWD, dest))
             }
             None => None,
         };

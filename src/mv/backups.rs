@@ -1,18 +1,20 @@
 //! `-b`: the backup of DEST made before it is replaced, and its undoing
 //! when the move then fails (GNU's `un_backup`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rustix::fs::CWD;
-
-use super::exec::{lstat, Failed, Pair};
+use super::dest::Dest;
+use super::exec::{lstat_at, Failed, Pair};
 use super::say::{not_atomic, Steps};
 use crate::ops;
 use crate::report::{q, Error};
 
 /// A backup made of DEST before replacing it.
 pub struct Backup {
-    pub path: PathBuf,
+    /// Its name, relative to DEST's directory.
+    path: PathBuf,
+    /// Its name as shown.
+    pub shown: PathBuf,
     /// Made by a hard link (DEST stayed in place), not by a rename.
     linked: bool,
 }
@@ -28,7 +30,7 @@ pub fn make(
     pair: &Pair,
     steps: &mut Steps,
 ) -> Result<Option<Backup>, Failed> {
-    let (src, dst) = (pair.src, pair.dst);
+    let (src, dest, dst) = (pair.src, &pair.dst, pair.dst.shown);
     let Some(dst_meta) = &pair.dst_meta else {
         return Ok(None);
     };
@@ -37,15 +39,15 @@ pub fn make(
         return Ok(None);
     }
     let (control, suffix) = backup;
-    let Some(path) =
-        crate::backup::backup_name(dst, *control, suffix, || crate::backup::list_parent(dst))
-    else {
+    let list = || crate::backup::list_parent(dest.dir, dest.name);
+    let Some(path) = crate::backup::backup_name(dest.name, *control, suffix, list) else {
         return Ok(None);
     };
+    let shown = dest.shown_sibling(&path);
     let src_meta = &pair.src_meta;
     // GNU guards files only: for a directory the rename of DEST onto it
     // is refused by the kernel (`cannot backup`), or replaces it empty.
-    if !src_meta.dir && lstat(&path).is_ok_and(|b| b.same_file(src_meta)) {
+    if !src_meta.dir && lstat_at(dest.dir, &path).is_ok_and(|b| b.same_file(src_meta)) {
         return Err(Error::msg(format!(
             "backing up {} might destroy source;  {} not moved",
             q(dst),
@@ -53,30 +55,38 @@ pub fn make(
         ))
         .into());
     }
-    if !dst_meta.dir && !src_meta.dir && ops::link_replacing(dst, &path).is_ok() {
+    let linked = !dst_meta.dir
+        && !src_meta.dir
+        && ops::link_replacing_at((dest.dir, dest.name), (dest.dir, &path)).is_ok();
+    if linked {
         steps.push("linkat (backup)");
-        return Ok(Some(Backup { path, linked: true }));
+        return Ok(Some(Backup {
+            path,
+            shown,
+            linked,
+        }));
     }
     if atomic {
         return Err(not_atomic(src, dst, "the backup is made by renaming DEST away").into());
     }
-    crate::platform::replace(CWD, dst, CWD, &path)
+    crate::platform::replace(dest.dir, dest.name, dest.dir, &path)
         .map_err(|e| Error::io(format!("cannot backup {}", q(dst)), e))?;
     steps.push("renameat (backup, DEST briefly missing)");
     steps.racy = true;
     Ok(Some(Backup {
         path,
-        linked: false,
+        shown,
+        linked,
     }))
 }
 
 impl Backup {
     /// The move failed: put things back as they were (GNU's un_backup).
-    pub fn undo(&self, dst: &Path) {
+    pub fn undo(&self, dst: &Dest) {
         if self.linked {
-            let _ = std::fs::remove_file(&self.path);
-        } else if lstat(dst).is_err() {
-            let _ = crate::platform::replace(CWD, &self.path, CWD, dst);
+            let _ = rustix::fs::unlinkat(dst.dir, &self.path, rustix::fs::AtFlags::empty());
+        } else if dst.lstat().is_err() {
+            let _ = crate::platform::replace(dst.dir, &self.path, dst.dir, dst.name);
         }
     }
 }
