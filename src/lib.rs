@@ -21,6 +21,7 @@
 mod platform;
 
 pub mod args;
+mod at;
 pub mod backup;
 mod engine;
 #[doc(hidden)]

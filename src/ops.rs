@@ -135,8 +135,16 @@ fn stage_then_replace(
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn flip_symlink(target: &OsStr, link: &Path) -> io::Result<()> {
-    stage_then_replace(CWD, link, |at| {
-        rustix::fs::symlinkat(target, CWD, at).map_err(Into::into)
+    flip_symlink_at(target, (CWD, link))
+}
+
+/// [`flip_symlink`] with `link` relative to a directory.
+pub(crate) fn flip_symlink_at(
+    target: &OsStr,
+    (dir, link): (BorrowedFd<'_>, &Path),
+) -> io::Result<()> {
+    stage_then_replace(dir, link, |at| {
+        rustix::fs::symlinkat(target, dir, at).map_err(Into::into)
     })
     .map(drop)
 }

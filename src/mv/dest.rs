@@ -7,7 +7,7 @@
 //! the current one and the name is DEST as written.
 
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD};
@@ -15,7 +15,6 @@ use rustix::io::Errno;
 
 use super::decide::Meta;
 use super::exec::{lstat, lstat_at, Failed, Pair};
-use crate::names;
 use crate::report::{errno, q, Error};
 
 /// Where one SOURCE goes.
@@ -65,38 +64,10 @@ impl<'a> Dest<'a> {
     }
 }
 
-/// A target directory, opened once (GNU's `target_directory_operand`).
-/// `None` where it is a directory that cannot be opened here (searchable
-/// but unreadable, on a system without `O_PATH`): its path is used then.
-pub fn open_target(path: &Path) -> io::Result<Option<OwnedFd>> {
-    match crate::platform::open_dir(path) {
-        Ok(fd) => Ok(Some(fd)),
-        Err(e)
-            if errno(&e) == Some(Errno::ACCESS) && super::exec::stat_dir(path).unwrap_or(false) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// GNU's `same_nameat`: whether SOURCE (from the current directory) and
-/// `dst` are the same directory entry: the same last component as written
-/// (`.` included), in directories that `lstat` says are one. For a DEST in
-/// a target directory, that directory is the one opened.
+/// GNU's `same_nameat` for SOURCE (from the current directory) and DEST:
+/// for a DEST in a target directory, that directory is the one opened.
 pub fn same_entry(src: &Path, dst: &Dest) -> bool {
-    same_entry_at((CWD, src), (dst.dir, dst.name))
-}
-
-/// [`same_entry`] for two names, each relative to a directory.
-pub fn same_entry_at(a: (BorrowedFd, &Path), b: (BorrowedFd, &Path)) -> bool {
-    if names::base(a.1) != names::base(b.1) {
-        return false;
-    }
-    let id = |(dir, p): (BorrowedFd, &Path)| {
-        lstat_at(dir, names::parent(p)).ok().map(|m| (m.dev, m.ino))
-    };
-    id(a).is_some() && id(a) == id(b)
+    crate::at::same_entry((CWD, src), (dst.dir, dst.name))
 }
 
 /// `lstat` both names of a pair; a missing DEST is no error.

@@ -16,7 +16,7 @@ use super::across::{self, Crossed};
 use super::backups::{self, Backup};
 use super::cli::{Options, Update};
 use super::decide::Meta;
-use super::dest::{self, look, Dest};
+use super::dest::{look, Dest};
 use super::existing::{self, Facts, Proceed, SourceDirs};
 use super::first::{first_try, First};
 use super::say::{not_atomic, refusal, rename_error, Steps};
@@ -103,12 +103,6 @@ pub fn lstat_at(dir: BorrowedFd<'_>, path: &Path) -> io::Result<Meta> {
     })
 }
 
-/// Whether `path` resolves (following symlinks) to a directory.
-pub fn stat_dir(path: &Path) -> io::Result<bool> {
-    let st = rustix::fs::stat(path)?;
-    Ok(rustix::fs::FileType::from_raw_mode(st.st_mode as _) == rustix::fs::FileType::Directory)
-}
-
 impl Mover {
     /// A run of `jobs` moves with `opts`.
     pub fn new(opts: Options, jobs: usize) -> Self {
@@ -159,7 +153,7 @@ impl Mover {
         let src = strip(src);
         let target = match first {
             First::Done(_) => Err(()),
-            _ => dest::open_target(dst).map_err(drop),
+            _ => crate::at::open_target(dst, true).map_err(drop),
         };
         let shown = crate::names::into_dir(dst, &src);
         let into = match &target {

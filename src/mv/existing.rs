@@ -84,7 +84,7 @@ pub fn check(
 fn resolves_to(src: &Path, dst: &Dest, dst_meta: &Meta) -> bool {
     if dst_meta.nlink > 1 {
         if let Ok(abs) = std::fs::canonicalize(src) {
-            return dest::same_entry_at((rustix::fs::CWD, &abs), (dst.dir, dst.name));
+            return crate::at::same_entry((rustix::fs::CWD, &abs), (dst.dir, dst.name));
         }
     }
     #[allow(clippy::unnecessary_cast)]
@@ -123,7 +123,7 @@ impl SourceDirs {
         let id = (pair.src_meta.dev, pair.src_meta.ino);
         let dst = &pair.dst;
         match self.0.get(&id) {
-            Some((name, _)) if dest::same_entry_at((dst.dir, name), (dst.dir, dst.name)) => {
+            Some((name, _)) if crate::at::same_entry((dst.dir, name), (dst.dir, dst.name)) => {
                 let warning = "warning: source directory";
                 report::error(
                     PROG,

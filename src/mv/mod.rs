@@ -193,8 +193,8 @@ fn plan(opts: &cli::Options, operands: Vec<OsString>) -> Result<Vec<Job>, Error>
         .collect())
 }
 
-/// Open the target directory `d` (see [`dest::open_target`]); GNU's error
+/// Open the target directory `d` (see [`crate::at::open_target`]); GNU's error
 /// if it is not one.
 fn open_target(d: &Path, what: &str) -> Result<Option<std::os::fd::OwnedFd>, Error> {
-    dest::open_target(d).map_err(|e| Error::io(format!("{what} {}", q(d)), e))
+    crate::at::open_target(d, true).map_err(|e| Error::io(format!("{what} {}", q(d)), e))
 }
