@@ -67,9 +67,9 @@ pub const INTENDED: &[(&str, &str)] = &[
         "backup left behind by a failed move",
         "when the rename after a backup fails (a directory into itself, \
          EBUSY on `.`), GNU leaves DEST under its backup name; pmv puts it \
-         back, so a failed command changes nothing: compared when pmv's tree \
-         is the tree before and GNU's is that tree with one path renamed to \
-         a backup name",
+         back, so DEST is where it was (an older backup of that name is \
+         replaced by both, as making the backup replaces it): compared when \
+         GNU's tree is pmv's with one path renamed to a backup name of it",
     ),
     (
         "dangling symlink named with a trailing slash as DEST",
@@ -570,9 +570,9 @@ fn normalise(prog: Prog, gnu: &mut Outcome, pmv: &mut Outcome, before: &[String]
         gnu.tree = pmv.tree.clone();
     }
     // A backup GNU left behind after its rename failed.
-    if gnu.code == 1 && pmv.code == 1 && pmv.stderr == gnu.stderr && pmv.tree == before {
-        if let Some(renamed) = one_backup_rename(before, &gnu.tree) {
-            gnu.tree = renamed;
+    if gnu.code == 1 && pmv.code == 1 && pmv.stderr == gnu.stderr {
+        if let Some(put_back) = one_backup_rename(&pmv.tree, &gnu.tree) {
+            gnu.tree = put_back;
         }
     }
     // Exchange with a missing side.
@@ -606,7 +606,8 @@ fn normalise(prog: Prog, gnu: &mut Outcome, pmv: &mut Outcome, before: &[String]
 }
 
 /// `before` if `after` is `before` with one path (and everything under it)
-/// renamed to a backup name of it: `P~`, `P.~N~`, or `P` plus a suffix
+/// renamed to a backup name of it (`before` is pmv's tree, which has the
+/// path back where it was): `P~`, `P.~N~`, or `P` plus a suffix
 /// given with `-S`/`--suffix` (this test's suffixes start with `.`, `~` or
 /// `s`; a directory's backup name may end in the suffix's `/`).
 fn one_backup_rename(before: &[String], after: &[String]) -> Option<Vec<String>> {
