@@ -68,8 +68,19 @@ pub const INTENDED: &[(&str, &str)] = &[
         "when the rename after a backup fails (a directory into itself, \
          EBUSY on `.`), GNU leaves DEST under its backup name; pmv puts it \
          back, so DEST is where it was (an older backup of that name is \
-         replaced by both, as making the backup replaces it): compared when \
-         GNU's tree is pmv's with one path renamed to a backup name of it",
+         replaced by both, as making the backup replaces it), and a later \
+         operand that names DEST finds it: compared when GNU's tree is \
+         pmv's with one path renamed to a backup name of it, and the \
+         messages differ only in lines that name that path",
+    ),
+    (
+        "ln -r through a symlink that leads into itself",
+        "gnulib's canonicalize_filename_mode never ends on a symlink whose \
+         text is its own name with more after it (`b -> b/`, `b -> b/x`): \
+         the rest of the name grows at every turn, so its loop check never \
+         sees a state twice and GNU ln runs until memory runs out; pln \
+         leaves such a link unresolved, as a loop. A GNU ln -r that has not \
+         ended after 20 seconds is not compared",
     ),
     (
         "dangling symlink named with a trailing slash as DEST",
@@ -535,13 +546,50 @@ fn run(prog: &Path, name: &str, case: &Case, stdin: Option<&str>, s: &Scratch) -
         // The program may exit without reading it all.
         let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     }
-    let out = child.wait_with_output().unwrap();
+    let (code, stdout, stderr) = wait_patiently(child);
     Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
         tree: s.tree(),
     }
+}
+
+/// The exit status of a program killed for taking longer than [`PATIENCE`].
+const TIMED_OUT: i32 = -2;
+
+/// How long one run may take (GNU ln's `-r` never ends on some links: see
+/// [`INTENDED`]).
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The exit status and output of `child`, killed after [`PATIENCE`].
+fn wait_patiently(mut child: std::process::Child) -> (i32, Vec<u8>, Vec<u8>) {
+    use std::io::Read;
+    fn drain(from: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            if let Some(mut r) = from {
+                let _ = r.read_to_end(&mut all);
+            }
+            all
+        })
+    }
+    let (out, err) = (drain(child.stdout.take()), drain(child.stderr.take()));
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_micros(100);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if start.elapsed() > PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break TIMED_OUT;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(10));
+    };
+    (code, out.join().unwrap(), err.join().unwrap())
 }
 
 /// Make the two outcomes comparable: the program name, then exactly the
@@ -570,9 +618,19 @@ fn normalise(prog: Prog, gnu: &mut Outcome, pmv: &mut Outcome, before: &[String]
         gnu.tree = pmv.tree.clone();
     }
     // A backup GNU left behind after its rename failed.
-    if gnu.code == 1 && pmv.code == 1 && pmv.stderr == gnu.stderr {
-        if let Some(put_back) = one_backup_rename(&pmv.tree, &gnu.tree) {
-            gnu.tree = put_back;
+    if gnu.code == 1 && pmv.code == 1 {
+        if let Some(path) = one_backup_rename(&pmv.tree, &gnu.tree) {
+            let named = format!("'{path}'");
+            let (p, g): (Vec<&str>, Vec<&str>) =
+                (pmv.stderr.lines().collect(), gnu.stderr.lines().collect());
+            let alike = p.len() == g.len()
+                && p.iter()
+                    .zip(&g)
+                    .all(|(p, g)| p == g || (p.contains(&named) && g.contains(&named)));
+            if alike {
+                gnu.tree = pmv.tree.clone();
+                gnu.stderr = pmv.stderr.clone();
+            }
         }
     }
     // Exchange with a missing side.
@@ -605,12 +663,12 @@ fn normalise(prog: Prog, gnu: &mut Outcome, pmv: &mut Outcome, before: &[String]
     }
 }
 
-/// `before` if `after` is `before` with one path (and everything under it)
+/// The path `P` if `after` is `before` with `P` (and everything under it)
 /// renamed to a backup name of it (`before` is pmv's tree, which has the
 /// path back where it was): `P~`, `P.~N~`, or `P` plus a suffix
 /// given with `-S`/`--suffix` (this test's suffixes start with `.`, `~` or
 /// `s`; a directory's backup name may end in the suffix's `/`).
-fn one_backup_rename(before: &[String], after: &[String]) -> Option<Vec<String>> {
+fn one_backup_rename(before: &[String], after: &[String]) -> Option<String> {
     let path = |l: &str| {
         l.split(' ')
             .next()
@@ -652,7 +710,7 @@ fn one_backup_rename(before: &[String], after: &[String]) -> Option<Vec<String>>
             let mut want = after.to_vec();
             want.sort();
             if renamed == want {
-                return Some(before.to_vec());
+                return Some(p.clone());
             }
         }
     }
@@ -702,9 +760,19 @@ fn outcomes(case: &Case, oracle: &Oracle) -> Option<(Outcome, Outcome)> {
     let before = g.tree();
     let prog = case.prog;
     let mut gnu = run(&oracle.path, prog.gnu(), case, None, &g);
+    if gnu.code == TIMED_OUT && prog == Prog::Ln && relative(case) {
+        return None;
+    }
     let mut pmv = run(&util::bin(prog.ours()), prog.ours(), case, None, &p);
     normalise(prog, &mut gnu, &mut pmv, &before, oracle.old());
     Some((gnu, pmv))
+}
+
+/// Whether an ln case asks for `-r` (as far as the generated options go).
+fn relative(case: &Case) -> bool {
+    case.args.iter().any(|a| {
+        a.starts_with("--rel") || (a.starts_with('-') && !a.starts_with("--") && a.contains('r'))
+    })
 }
 
 /// Whether GNU would judge DEST from a stat buffer it never filled (see

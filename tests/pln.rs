@@ -207,6 +207,11 @@ fn relative_links_follow_dangling_and_replaced_symlinks() {
     assert_eq!(s.link_target("d"), Path::new("missing"));
     pln(&s, ["-srf", "e/"]).ok();
     assert_eq!(s.link_target("e"), Path::new("b"));
+    // A link into itself with more after it has no canonical name (GNU
+    // never ends there): TARGET is kept as given.
+    s.symlink("g/", "g");
+    pln(&s, ["-sr", "g/x", "y"]).ok();
+    assert_eq!(s.link_target("y"), Path::new("g/x"));
     assert!(leftovers(&s).is_empty());
 }
 

@@ -13,9 +13,15 @@ use std::path::{Path, PathBuf};
 /// How many symlinks are followed before loops are looked for, as gnulib.
 const LINKS_BEFORE_LOOP_CHECK: u32 = 20;
 
+/// How many symlinks are followed at most. gnulib has no such bound and
+/// never ends on a link that leads into itself with more after it (`b ->
+/// b/` or `b -> b/x`: the rest to go grows, so no state repeats); here the
+/// name then has no canonical form, and `-r` keeps TARGET as given.
+const LINKS_AT_MOST: u32 = 256;
+
 /// `name` made absolute with every existing symlink in it resolved and
 /// `.` and `..` taken out after resolving; `None` where gnulib fails (an
-/// empty name, no current directory).
+/// empty name, no current directory) or never ends ([`LINKS_AT_MOST`]).
 fn canonical_missing(name: &[u8]) -> Option<Vec<u8>> {
     if name.is_empty() {
         return None;
@@ -54,9 +60,11 @@ fn canonical_missing(name: &[u8]) -> Option<Vec<u8>> {
         let Ok(target) = std::fs::read_link(OsStr::from_bytes(&out)) else {
             continue;
         };
-        if links < LINKS_BEFORE_LOOP_CHECK {
-            links += 1;
-        } else {
+        links += 1;
+        if links > LINKS_AT_MOST {
+            return None;
+        }
+        if links > LINKS_BEFORE_LOOP_CHECK {
             // The same symlink reached again with the same rest to go:
             // a loop, which CAN_MISSING leaves unresolved.
             let mut parent = out.clone();
@@ -171,14 +179,22 @@ mod tests {
         let d = dir.path();
         std::os::unix::fs::symlink("missing", d.join("a")).unwrap();
         std::os::unix::fs::symlink("self", d.join("self")).unwrap();
+        std::os::unix::fs::symlink("grow/", d.join("grow")).unwrap();
+        std::os::unix::fs::symlink("deeper/x", d.join("deeper")).unwrap();
         let canon = |p: &Path| {
             let c = canonical_missing(p.as_os_str().as_bytes()).unwrap();
             PathBuf::from(std::ffi::OsString::from_vec(c))
         };
+        let never_ends = |p: &Path| canonical_missing(p.as_os_str().as_bytes()).is_none();
         let real = std::fs::canonicalize(d).unwrap();
         // A dangling link leads to what it names; a loop stays as named.
         assert_eq!(canon(&d.join("a")), real.join("missing"));
         assert_eq!(canon(&d.join("self")), real.join("self"));
+        // Links whose rest grows at every turn have no canonical form.
+        assert!(never_ends(&d.join("grow")));
+        assert!(never_ends(&d.join("deeper")));
+        let target = d.join("grow/x");
+        assert_eq!(relative_to(&target, &d.join("l")), target);
         assert_eq!(canon(&d.join("x/../y")), real.join("y"));
         assert_eq!(canon(&d.join("a/..")), real);
     }
