@@ -47,6 +47,19 @@ pub fn base(path: &Path) -> &OsStr {
     OsStr::from_bytes(&b[start..])
 }
 
+/// The last component of `path` as gnulib's `last_component` gives it:
+/// what follows the last slash that has a name after it, trailing slashes
+/// kept (`a/b/` → `b/`, `/` → ``).
+pub fn last_component(path: &Path) -> &OsStr {
+    let b = path.as_os_str().as_bytes();
+    let leading = b.iter().take_while(|&&c| c == b'/').count();
+    let start = (leading + 1..b.len())
+        .rev()
+        .find(|&i| b[i - 1] == b'/' && b[i] != b'/')
+        .unwrap_or(leading);
+    OsStr::from_bytes(&b[start..])
+}
+
 /// `DIR/basename(SRC)`, as GNU joins them: DIR's trailing slashes become
 /// one, and no slash is doubled.
 pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
@@ -104,6 +117,21 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(base(p(path)), OsStr::new(want), "base of {path}");
+        }
+    }
+
+    #[test]
+    fn last_component_as_gnulib() {
+        for (path, want) in [
+            ("a", "a"),
+            ("a/b", "b"),
+            ("a/b/", "b/"),
+            ("a//b//", "b//"),
+            ("/", ""),
+            ("//a", "a"),
+            ("", ""),
+        ] {
+            assert_eq!(last_component(p(path)), OsStr::new(want), "{path}");
         }
     }
 

@@ -875,12 +875,13 @@ fn explore(
 ) {
     use proptest::strategy::ValueTree;
     let mut kinds: BTreeMap<String, (usize, Case, Outcome, Outcome)> = BTreeMap::new();
-    let mut differing = 0;
+    let (mut differing, mut compared) = (0, 0);
     for _ in 0..cases {
         let case = strategy.new_tree(runner).unwrap().current();
         let Some((gnu, pmv)) = outcomes(&case, oracle) else {
             continue;
         };
+        compared += 1;
         if gnu == pmv {
             continue;
         }
@@ -896,6 +897,7 @@ fn explore(
     for (sig, (_, case, gnu, pmv)) in &kinds {
         eprintln!("==== {sig}\n{case:?}ours: {pmv:?}\ngnu: {gnu:?}\n");
     }
+    eprintln!("explored {cases} cases, {compared} compared, {differing} differ");
     assert!(
         kinds.is_empty(),
         "{differing} of {cases} cases differ, in {} kinds",
@@ -1072,6 +1074,12 @@ const ROWS: &[Row] = &[
         "mkdir e; ln -s e c",
         Prog::Mv,
         &["--backup=simple", "e/.", "c"],
+    ),
+    row("mkdir a a~", Prog::Mv, &["-b", "-T", "a~", "a"]),
+    row(
+        "echo 1 >a; echo 2 >a~; echo 3 >a.~1~",
+        Prog::Mv,
+        &["--backup=existing", "a~", "a"],
     ),
     row(
         "echo >d; echo A >a",

@@ -739,3 +739,20 @@ fn no_clobber_with_trailing_slashes_fails_as_linux_does() {
         .fails("pmv: cannot stat 'a/': Not a directory\n");
     assert_eq!(s.tree(), lines(&["a f:A", "d f:"]));
 }
+
+#[test]
+fn source_that_is_the_backup_name_is_refused_for_directories_too() {
+    // GNU refuses when SOURCE is DEST's simple backup name, whatever the
+    // kind and even where the backup would be numbered (`existing`).
+    let s = Scratch::new();
+    s.file("a/x", "1").dir("a~");
+    s.pmv(["-b", "-T", "a~", "a"])
+        .fails("pmv: backing up 'a' might destroy source;  'a~' not moved\n");
+    assert_eq!(s.tree(), lines(&["a/", "a/x f:1", "a~/"]));
+    let s = Scratch::new();
+    s.file("a", "1").file("a~", "2").file("a.~1~", "3");
+    s.pmv(["--backup=existing", "a~", "a"])
+        .fails("pmv: backing up 'a' might destroy source;  'a~' not moved\n");
+    s.pmv(["--backup=numbered", "a~", "a"]).ok();
+    assert_eq!(s.tree(), lines(&["a f:2", "a.~1~ f:3", "a.~2~ f:1"]));
+}

@@ -1,11 +1,14 @@
 //! `-b`: the backup of DEST made before it is replaced, and its undoing
 //! when the move then fails (GNU's `un_backup`).
 
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 
+use super::decide::Meta;
 use super::dest::Dest;
-use super::exec::{lstat_at, Failed, Pair};
+use super::exec::{Failed, Pair};
 use super::say::{not_atomic, Steps};
+use crate::backup::Control;
 use crate::ops;
 use crate::report::{q, Error};
 
@@ -25,7 +28,7 @@ pub struct Backup {
 /// could not replace), is renamed away first, as GNU does, which
 /// `--atomic` refuses.
 pub fn make(
-    backup: &(crate::backup::Control, std::ffi::OsString),
+    backup: &(Control, OsString),
     atomic: bool,
     pair: &Pair,
     steps: &mut Steps,
@@ -45,9 +48,7 @@ pub fn make(
     };
     let shown = dest.shown_sibling(&path);
     let src_meta = &pair.src_meta;
-    // GNU guards files only: for a directory the rename of DEST onto it
-    // is refused by the kernel (`cannot backup`), or replaces it empty.
-    if !src_meta.dir && lstat_at(dest.dir, &path).is_ok_and(|b| b.same_file(src_meta)) {
+    if *control != Control::Numbered && source_is_dst_backup(src, src_meta, dest, suffix) {
         return Err(Error::msg(format!(
             "backing up {} might destroy source;  {} not moved",
             q(dst),
@@ -78,6 +79,23 @@ pub fn make(
         shown,
         linked,
     }))
+}
+
+/// GNU's `source_is_dst_backup`: SOURCE's last component is DEST's plus
+/// the simple backup suffix, and DEST's simple backup name leads to
+/// SOURCE's file: backing DEST up would replace SOURCE.
+fn source_is_dst_backup(src: &Path, src_meta: &Meta, dest: &Dest, suffix: &OsStr) -> bool {
+    use crate::names::last_component;
+    let mut backup_base = last_component(dest.name).to_os_string();
+    backup_base.push(suffix);
+    if last_component(src) != backup_base {
+        return false;
+    }
+    let mut backup = dest.name.as_os_str().to_os_string();
+    backup.push(suffix);
+    #[allow(clippy::unnecessary_cast)]
+    rustix::fs::statat(dest.dir, Path::new(&backup), rustix::fs::AtFlags::empty())
+        .is_ok_and(|st| (st.st_dev as u64, st.st_ino as u64) == (src_meta.dev, src_meta.ino))
 }
 
 impl Backup {
