@@ -99,14 +99,7 @@ pub fn exchange(
 /// # References
 /// - [open(2)](https://man7.org/linux/man-pages/man2/open.2.html)
 pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    Ok(rustix::fs::openat(
-        rustix::fs::CWD,
-        path,
-        flags,
-        Mode::empty(),
-    )?)
+    super::posix::open_dir_for(path, rustix::fs::OFlags::PATH)
 }
 
 static NO_COPY_FILE_RANGE: AtomicBool = AtomicBool::new(false);

@@ -183,8 +183,14 @@ fn parent_of(p: &Path) -> &Path {
 /// - [POSIX `openat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html)
 #[allow(dead_code)]
 pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    open_dir_for(path, rustix::fs::OFlags::RDONLY)
+}
+
+/// Open the directory `path` (following symlinks) with `access`
+/// (`O_RDONLY`, or a backend's `O_PATH`).
+pub fn open_dir_for(path: &Path, access: rustix::fs::OFlags) -> io::Result<std::os::fd::OwnedFd> {
     use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
     Ok(rustix::fs::openat(
         rustix::fs::CWD,
         path,
