@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A current GNU mv (Debian trixie's coreutils) as the oracle for
+# A current GNU mv and ln (Debian trixie's coreutils) as the oracles for
 # tests/differential.rs, without touching the system's own coreutils: the
 # packages are downloaded with a private apt configuration, unpacked into
 # target/gnu-oracle/root and run through trixie's own dynamic loader.
 #
-# Writes the wrapper target/gnu-oracle/mv and prints its path. If trixie
-# cannot be had, the wrapper runs the system's /usr/bin/mv instead (the
-# differential test then applies its documented 9.1 differences).
+# Writes the wrappers target/gnu-oracle/mv and target/gnu-oracle/ln (the
+# test finds ln beside mv) and prints the path of mv. If trixie cannot be
+# had, the wrappers run the system's /usr/bin/mv and /usr/bin/ln instead
+# (the differential test then applies its documented 9.1 differences to
+# mv, and leaves ln out).
 #
 # Usage: bash ci/gnu-oracle.sh            (then: export PMV_GNU_MV=target/gnu-oracle/mv)
 set -euo pipefail
@@ -27,19 +29,20 @@ packages=(coreutils libc6 libacl1 libattr1 libselinux1 libpcre2-8-0 libgmp10 lib
 mkdir -p "$out"
 wrapper="$out/mv"
 
-write_wrapper() { # $1: the command line that runs mv, "$@" appended
-    cat >"$wrapper.tmp" <<EOF
+write_wrapper() { # $1: program, $2: the command line that runs it ("$@" appended), $3: where from
+    cat >"$out/$1.tmp" <<EOF
 #!/bin/sh
-# GNU mv for the differential test ($2).
-exec $1 "\$@"
+# GNU $1 for the differential test ($3).
+exec $2 "\$@"
 EOF
-    chmod +x "$wrapper.tmp"
-    mv -f "$wrapper.tmp" "$wrapper"
+    chmod +x "$out/$1.tmp"
+    mv -f "$out/$1.tmp" "$out/$1"
 }
 
 fall_back() {
-    echo "gnu-oracle: $1; falling back to the system's mv ($(/usr/bin/mv --version | head -n1))" >&2
-    write_wrapper /usr/bin/mv "system mv"
+    echo "gnu-oracle: $1; falling back to the system's mv and ln ($(/usr/bin/mv --version | head -n1))" >&2
+    write_wrapper mv /usr/bin/mv "system mv"
+    write_wrapper ln /usr/bin/ln "system ln"
     echo "$wrapper"
     exit 0
 }
@@ -63,12 +66,18 @@ triplet() {
 ldr="$(loader_for)" || fall_back "no loader known for $arch"
 tri="$(triplet)"
 libpath="$root/lib/$tri:$root/usr/lib/$tri"
-run_line="'$ldr' --argv0 mv --library-path '$libpath' '$root/usr/bin/mv'"
+run_line() { # $1: program
+    echo "'$ldr' --argv0 $1 --library-path '$libpath' '$root/usr/bin/$1'"
+}
+write_wrappers() {
+    write_wrapper mv "$(run_line mv)" "$suite coreutils"
+    write_wrapper ln "$(run_line ln)" "$suite coreutils"
+}
 
 # Already unpacked by an earlier run: reuse it.
-if [ -x "$root/usr/bin/mv" ] && [ -e "$ldr" ] &&
+if [ -x "$root/usr/bin/mv" ] && [ -x "$root/usr/bin/ln" ] && [ -e "$ldr" ] &&
     "$ldr" --library-path "$libpath" "$root/usr/bin/mv" --version >/dev/null 2>&1; then
-    write_wrapper "$run_line" "$suite coreutils"
+    write_wrappers
     "$wrapper" --version | head -n1 >&2
     echo "$wrapper"
     exit 0
@@ -132,7 +141,8 @@ if "$ldr" --library-path "$libpath" --list "$root/usr/bin/mv" | grep -v "$root" 
     "$ldr" --library-path "$libpath" --list "$root/usr/bin/mv" | grep -v "$root" >&2
 fi
 "$ldr" --library-path "$libpath" "$root/usr/bin/mv" --version >/dev/null || fall_back "$suite's mv does not run"
+"$ldr" --library-path "$libpath" "$root/usr/bin/ln" --version >/dev/null || fall_back "$suite's ln does not run"
 
-write_wrapper "$run_line" "$suite coreutils"
+write_wrappers
 "$wrapper" --version | head -n1 >&2
 echo "$wrapper"

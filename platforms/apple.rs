@@ -25,6 +25,8 @@ use rustix::io::Errno;
 
 use super::Node;
 
+#[cfg(feature = "cli")]
+pub use super::common::open_dir;
 pub use super::{
     data::copy_range_rw as copy_range,
     unsupported::{strip_acls, sync_fs},

@@ -1,6 +1,7 @@
 //! What every backend shares, compiled on every unix: a file's `stat` in
 //! the same types everywhere, `renameat`, the hard-link way to rename
-//! without replacing, flushing, and making special files.
+//! without replacing (and its checks, for every backend), opening a
+//! directory, flushing, and making special files.
 //!
 //! Syscalls: `fstatat`/`fstat`, `renameat`, `linkat`, `unlinkat`, `fsync`,
 //! `mknodat`, `mkfifoat` (POSIX.1-2008).
@@ -8,11 +9,14 @@
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use rustix::fs::{linkat, renameat, unlinkat, AtFlags, FileType, Mode, Stat, Timespec};
 use rustix::io::Errno;
 use rustix::path::Arg;
+
+use crate::names::{base, parent, trim};
 
 /// What a file is, whatever its name: its device and inode numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -150,9 +154,10 @@ pub fn replace(
 
 /// Rename `from` to `to` only if `to` does not exist, with `linkat` (which
 /// fails with `EEXIST` if the name exists, atomically) then `unlinkat` of
-/// `from`. Directories and file systems without hard links get
-/// [`super::unsupported_fs`]. The generic backend's way, and the others'
-/// where the file system refuses their native call.
+/// `from`, failing first as Linux's `renameat2(RENAME_NOREPLACE)` does
+/// (see [`noreplace_checks`]). Directories and file systems without hard
+/// links get [`super::unsupported_fs`]. The generic backend's way, and the
+/// others' where the file system refuses their native call.
 ///
 /// # References
 /// - [POSIX `linkat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/linkat.html)
@@ -162,19 +167,11 @@ pub fn link_then_unlink(
     to_dir: BorrowedFd<'_>,
     to: &Path,
 ) -> io::Result<&'static str> {
-    // "." and ".." always exist: no-replace fails before the source is
-    // looked at, as in the kernels that have the call, once the source's
-    // directory is found.
-    let last = crate::names::base(to);
-    if last == "." || last == ".." {
-        rustix::fs::statat(from_dir, crate::names::parent(from), AtFlags::empty())?;
-        return Err(Errno::EXIST.into());
-    }
-    // A directory has no hard links; asking linkat would only give errors
-    // about the new name (ENOENT for "d/") instead of the real answer.
-    if statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| st.is_dir()) {
+    // A directory has no hard links: no atomic way here.
+    if noreplace_checks(from_dir, from, to_dir, to)? {
         return Err(super::unsupported_fs());
     }
+    let (from, to) = (trim(from), trim(to));
     match linkat(from_dir, from, to_dir, to, AtFlags::empty()) {
         Ok(()) => {}
         // Linux and the BSDs say EPERM for a directory and for file systems
@@ -191,6 +188,85 @@ pub fn link_then_unlink(
         return Err(e.into());
     }
     Ok("linkat+unlinkat")
+}
+
+/// Rename `from` to `to` if `to` does not exist, by looking first (as
+/// gnulib's `renameatu` does without a native call), with the errors of
+/// [`link_then_unlink`]: not atomic, for a move that may replace anyway.
+#[cfg(feature = "cli")]
+pub fn rename_if_absent(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<&'static str> {
+    noreplace_checks(from_dir, from, to_dir, to)?;
+    replace(from_dir, from, to_dir, to)
+}
+
+/// The failures of Linux's `renameat2(RENAME_NOREPLACE)`, in its order,
+/// found by looking, so that every backend fails alike: each name's
+/// directory must be one; `.`, `..` or `/` as the source is busy
+/// (`EBUSY`) and as the destination exists; the source must exist; an
+/// existing destination is `EEXIST`, before a trailing slash on a
+/// non-directory is `ENOTDIR`. Returns whether the source is a directory.
+fn noreplace_checks(
+    from_dir: BorrowedFd<'_>,
+    from: &Path,
+    to_dir: BorrowedFd<'_>,
+    to: &Path,
+) -> io::Result<bool> {
+    for (dir, name) in [(from_dir, from), (to_dir, to)] {
+        if name.as_os_str().is_empty() {
+            return Err(Errno::NOENT.into());
+        }
+        if !statat(dir, parent(name), AtFlags::empty())?.is_dir() {
+            return Err(Errno::NOTDIR.into());
+        }
+    }
+    let special = |p: &Path| matches!(base(p).as_bytes(), b"." | b".." | b"/");
+    if special(from) {
+        return Err(Errno::BUSY.into());
+    }
+    if special(to) {
+        return Err(Errno::EXIST.into());
+    }
+    let src = statat(from_dir, trim(from), AtFlags::SYMLINK_NOFOLLOW)?;
+    if statat(to_dir, trim(to), AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+        return Err(Errno::EXIST.into());
+    }
+    let slash = |p: &Path| p.as_os_str().len() != trim(p).as_os_str().len();
+    if !src.is_dir() && (slash(from) || slash(to)) {
+        return Err(Errno::NOTDIR.into());
+    }
+    Ok(src.is_dir())
+}
+
+/// Open the directory `path` (following symlinks), to reach entries in it
+/// by name afterwards whatever happens to `path`: `O_DIRECTORY`, for
+/// reading, which a directory that may be searched but not read refuses
+/// (`EACCES`). Linux's backend opens with `O_PATH` instead.
+///
+/// # References
+/// - [POSIX `openat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html)
+#[cfg(feature = "cli")]
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    open_dir_for(path, rustix::fs::OFlags::RDONLY)
+}
+
+/// Open the directory `path` (following symlinks) with `access`
+/// (`O_RDONLY`, or a backend's `O_PATH`).
+#[cfg(feature = "cli")]
+pub fn open_dir_for(path: &Path, access: rustix::fs::OFlags) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::OFlags;
+    let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(
+        rustix::fs::CWD,
+        path,
+        flags,
+        Mode::empty(),
+    )?)
 }
 
 /// Flush a file's data and metadata to stable storage with `fsync`, which

@@ -6,7 +6,9 @@
 //! | function | does |
 //! |---|---|
 //! | `rename_noreplace(dir, from, dir, to)` | move only if `to` does not exist, atomically |
+//! | `rename_if_absent(dir, from, dir, to)` | the same by looking first, not atomic (for a move that may replace anyway) |
 //! | `exchange(dir, a, dir, b)` | swap two names atomically |
+//! | `open_dir(path)` | open a directory to work relative to it (`O_PATH` where there is one) |
 //! | `copy_data(from, to, progress)` | copy the rest of a file's data, fastest way first |
 //! | `copy_range(from, to, start, end, progress)` | copy one data region of a sparse file |
 //! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |
@@ -23,7 +25,8 @@
 //!
 //! - `common.rs`: a file's `stat` as [`Info`] (`lstat`, `fstat`, `statat`),
 //!   `replace` (`renameat`), the hard-link way to rename without
-//!   replacing that every backend falls back to, `sync_dir`, `make_node`;
+//!   replacing that every backend falls back to, `rename_if_absent` (the
+//!   same checks, then `renameat`), `open_dir`, `sync_dir`, `make_node`;
 //! - `data.rs`: the `read`/`write` and `pread`/`pwrite` copies, and
 //!   `next_data` (`SEEK_DATA`/`SEEK_HOLE`);
 //! - `signals.rs`: holding, catching and re-raising SIGINT, SIGTERM,
@@ -77,13 +80,6 @@ cfg_if::cfg_if! {
     }
 }
 
-/// What only the two programs use.
-#[cfg(feature = "cli")]
-pub use self::{
-    common::stat,
-    imp::{CAPABILITIES, NATIVE_NOREPLACE},
-    signals::{catch_signals, ignore_sigpipe, reraise},
-};
 pub use self::{
     common::{fstat, lstat, make_node, replace, statat, sync_dir, FileId, Info},
     data::{copy_data_rw, next_data},
@@ -92,6 +88,13 @@ pub use self::{
         sync_fs, BACKEND, HAS_SYNCFS,
     },
     signals::{caught_signal, hold_signals},
+};
+/// What only the two programs use.
+#[cfg(feature = "cli")]
+pub use self::{
+    common::{rename_if_absent, stat},
+    imp::{open_dir, CAPABILITIES, NATIVE_NOREPLACE},
+    signals::{catch_signals, ignore_sigpipe, reraise},
 };
 
 /// Where an extended attribute is read or written: an open file or

@@ -20,6 +20,8 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
+#[cfg(feature = "cli")]
+pub use super::common::open_dir;
 pub use super::{
     common::{link_then_unlink as rename_noreplace, sync_file},
     data::copy_range_rw as copy_range,

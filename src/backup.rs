@@ -2,6 +2,7 @@
 //! `-S`, `VERSION_CONTROL`, `SIMPLE_BACKUP_SUFFIX`).
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
@@ -72,12 +73,17 @@ pub fn parse_control(word: &str) -> Result<Control, crate::args::BadArg> {
 }
 
 /// The suffix for simple backups: `-S`, else `SIMPLE_BACKUP_SUFFIX`, else
-/// `~`. A suffix holding `/` is not used, as in GNU.
+/// `~`. As in GNU, a suffix is used only if it is one file name component
+/// (gnulib's `last_component (s) == s`): `/` only at its end, so `.d/`
+/// makes backup names that the kernel then refuses (`Not a directory`).
 pub fn suffix(option: Option<&OsStr>) -> OsString {
     let env = std::env::var_os("SIMPLE_BACKUP_SUFFIX");
     let chosen = option.map(OsStr::to_os_string).or(env);
+    let one_component = |s: &[u8]| {
+        !s.is_empty() && s[0] != b'/' && !s.windows(2).any(|w| w[0] == b'/' && w[1] != b'/')
+    };
     match chosen {
-        Some(s) if !s.is_empty() && !s.as_bytes().contains(&b'/') => s,
+        Some(s) if one_component(s.as_bytes()) => s,
         _ => OsString::from("~"),
     }
 }
@@ -130,11 +136,21 @@ fn highest_number(base: &[u8], names: Vec<OsString>) -> Option<u64> {
         .max()
 }
 
-/// The names in the directory that holds `file`, for numbered backups.
-pub fn list_parent(file: &Path) -> Vec<OsString> {
-    std::fs::read_dir(crate::names::parent(file))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
-        .unwrap_or_default()
+/// The names in the directory that holds `file` (relative to `dir`), for
+/// numbered backups.
+pub fn list_parent(dir: BorrowedFd<'_>, file: &Path) -> Vec<OsString> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let Ok(fd) = rustix::fs::openat(dir, crate::names::parent(file), flags, Mode::empty()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = rustix::fs::Dir::new(fd) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| OsStr::from_bytes(e.file_name().to_bytes()).to_os_string())
+        .collect()
 }
 
 /// The backup type from `--backup=WORD`, or from `VERSION_CONTROL` when

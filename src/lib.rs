@@ -91,6 +91,9 @@ mod platform;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod args;
+// Directory fds that outlive their names, for `-t DIR` and pln's targets.
+#[cfg(feature = "cli")]
+mod at;
 #[cfg(feature = "cli")]
 mod backup;
 #[cfg(feature = "cli")]

@@ -250,6 +250,7 @@ impl<'a> Move<'a> {
         let job = engine::Move {
             src: &self.from,
             dst: &self.to,
+            dst_at: (rustix::fs::CWD, &self.to),
             expect: (info.dev, info.ino),
             settings: engine::Settings {
                 no_replace: self.no_replace,

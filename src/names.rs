@@ -19,6 +19,11 @@ fn trim_slashes(bytes: &[u8]) -> &[u8] {
     &bytes[..end]
 }
 
+/// `path` without its trailing slashes (a lone `/` stays).
+pub fn trim(path: &Path) -> &Path {
+    Path::new(OsStr::from_bytes(trim_slashes(path.as_os_str().as_bytes())))
+}
+
 /// The directory that holds `path`, as written: everything before its last
 /// component, or `.` for a bare name (gnulib's `dir_name`).
 ///
@@ -50,6 +55,20 @@ pub fn base(path: &Path) -> &OsStr {
 }
 
 #[cfg(feature = "cli")]
+/// The last component of `path` as gnulib's `last_component` gives it:
+/// what follows the last slash that has a name after it, trailing slashes
+/// kept (`a/b/` → `b/`, `/` → ``).
+pub fn last_component(path: &Path) -> &OsStr {
+    let b = path.as_os_str().as_bytes();
+    let leading = b.iter().take_while(|&&c| c == b'/').count();
+    let start = (leading + 1..b.len())
+        .rev()
+        .find(|&i| b[i - 1] == b'/' && b[i] != b'/')
+        .unwrap_or(leading);
+    OsStr::from_bytes(&b[start..])
+}
+
+#[cfg(feature = "cli")]
 /// `DIR/basename(SRC)`, as GNU joins them: DIR's trailing slashes become
 /// one, and no slash is doubled.
 pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
@@ -65,7 +84,7 @@ pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
 #[cfg(feature = "cli")]
 /// `name` without trailing slashes (`--strip-trailing-slashes`).
 pub fn strip_trailing_slashes(name: &Path) -> PathBuf {
-    PathBuf::from(OsStr::from_bytes(trim_slashes(name.as_os_str().as_bytes())))
+    trim(name).to_path_buf()
 }
 
 #[cfg(test)]
@@ -108,6 +127,21 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(base(p(path)), OsStr::new(want), "base of {path}");
+        }
+    }
+
+    #[test]
+    fn last_component_as_gnulib() {
+        for (path, want) in [
+            ("a", "a"),
+            ("a/b", "b"),
+            ("a/b/", "b/"),
+            ("a//b//", "b//"),
+            ("/", ""),
+            ("//a", "a"),
+            ("", ""),
+        ] {
+            assert_eq!(last_component(p(path)), OsStr::new(want), "{path}");
         }
     }
 

@@ -1,6 +1,8 @@
 //! The atomic operations, for Rust callers and for the two programs.
 
+use std::ffi::OsStr;
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use rustix::fs::CWD;
@@ -96,25 +98,32 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make the new entry for `to` with `make` (given its path: `to`'s own
-/// name inside a private directory beside `to`), rename it over `to`, and
-/// remove the directory. Nothing staged survives a failure, and SIGINT,
-/// SIGTERM and SIGHUP wait until the rename is done or undone. Two system
-/// calls more than a bare link-then-rename: `mkdirat` and `unlinkat`.
+/// Make the new entry for `to` (relative to `dir`) with `make` (given its
+/// path relative to `dir`: `to`'s own name inside a private directory
+/// beside `to`), rename it over `to`, and remove the directory. Nothing
+/// staged survives a failure, and SIGINT, SIGTERM and SIGHUP wait until
+/// the rename is done or undone. Two system calls more than a bare
+/// link-then-rename: `mkdirat` and `unlinkat`; three with `may_alias`,
+/// where the new entry may be another name of `to`'s own file (a hard
+/// link), which `rename(2)` leaves in place and is then removed.
 fn stage_then_replace(
+    dir: BorrowedFd<'_>,
     to: &Path,
+    may_alias: bool,
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let private = crate::private::create_path(crate::names::parent(to))?;
+    let private = crate::private::create_path(dir, crate::names::parent(to))?;
     let staged = private.join(crate::names::base(to));
-    let result = make(&staged).and_then(|()| platform::replace(CWD, &staged, CWD, to));
-    if result.is_err() {
-        let _ = rustix::fs::unlinkat(CWD, &staged, rustix::fs::AtFlags::empty());
+    let result = make(&staged).and_then(|()| platform::replace(dir, &staged, dir, to));
+    // Gone after a rename, unless it was between two names of one file,
+    // which rename(2) leaves both in place: only a hard link can be that.
+    if result.is_err() || may_alias {
+        let _ = rustix::fs::unlinkat(dir, &staged, rustix::fs::AtFlags::empty());
     }
     // The entry is in place (or gone); an empty directory that cannot be
     // removed is not worth failing for.
-    let _ = rustix::fs::unlinkat(CWD, &private, rustix::fs::AtFlags::REMOVEDIR);
+    let _ = rustix::fs::unlinkat(dir, &private, rustix::fs::AtFlags::REMOVEDIR);
     result
 }
 
@@ -141,9 +150,16 @@ pub fn flip_symlink(
     original: impl AsRef<Path>,
     link: impl AsRef<Path>,
 ) -> io::Result<&'static str> {
-    let original = original.as_ref();
-    stage_then_replace(link.as_ref(), |at| {
-        rustix::fs::symlinkat(original, CWD, at).map_err(Into::into)
+    flip_symlink_at(original.as_ref().as_os_str(), (CWD, link.as_ref()))
+}
+
+/// [`flip_symlink`] with `link` relative to a directory.
+pub(crate) fn flip_symlink_at(
+    original: &OsStr,
+    (dir, link): (BorrowedFd<'_>, &Path),
+) -> io::Result<&'static str> {
+    stage_then_replace(dir, link, false, |at| {
+        rustix::fs::symlinkat(original, dir, at).map_err(Into::into)
     })
     .map(|_| "symlinkat in a private directory, then renameat")
 }
@@ -170,10 +186,17 @@ pub fn link_replacing(
     original: impl AsRef<Path>,
     link: impl AsRef<Path>,
 ) -> io::Result<&'static str> {
-    let original = original.as_ref();
-    stage_then_replace(link.as_ref(), |at| {
+    link_replacing_at((CWD, original.as_ref()), (CWD, link.as_ref()))
+}
+
+/// [`link_replacing`] with each name relative to a directory.
+pub(crate) fn link_replacing_at(
+    (from_dir, original): (BorrowedFd<'_>, &Path),
+    (dir, link): (BorrowedFd<'_>, &Path),
+) -> io::Result<&'static str> {
+    stage_then_replace(dir, link, true, |at| {
         let flags = rustix::fs::AtFlags::empty();
-        rustix::fs::linkat(CWD, original, CWD, at, flags).map_err(Into::into)
+        rustix::fs::linkat(from_dir, original, dir, at, flags).map_err(Into::into)
     })
     .map(|_| "linkat in a private directory, then renameat")
 }

@@ -523,3 +523,18 @@ fn data_path_across_file_system_types() {
         eprintln!("skipping: both file systems are of one type (or FUSE): copy_file_range's case");
     }
 }
+
+#[test]
+fn target_directory_on_another_file_system_is_opened_once() {
+    // `l` names a directory on the other file system; moving `l` itself
+    // into it first does not change where the next SOURCE goes.
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.dir("b");
+    s.symlink(f.path("b").to_str().unwrap(), "l").file("c", "C");
+    s.pmv(["-t", "l", "l", "c"]).ok();
+    assert_eq!(s.tree(), Vec::<String>::new());
+    let b = f.path("b").display().to_string();
+    assert_eq!(f.tree(), lines(&["b/", &format!("b/l l:{b}"), "b/c f:C"]));
+    assert!(staging_left(&f.path("b")).is_empty());
+}

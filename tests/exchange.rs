@@ -142,3 +142,20 @@ fn exchange_with_no_clobber_skips_and_interactive_asks() {
         }
     }
 }
+
+#[test]
+fn exchange_of_a_directory_with_what_it_holds() {
+    // The kernel's EINVAL: the exchange is impossible, not the flag
+    // unsupported; GNU's words for it.
+    let s = Scratch::new();
+    s.file("a/a", "1");
+    let why = match unsupported() {
+        None => "Operation not supported".to_string(),
+        Some(why) => format!("atomic exchange is not supported {why}"),
+    };
+    s.pmv(["--exchange", "a", "a/a"])
+        .fails(&format!("pmv: cannot exchange 'a' and 'a/a': {why}\n"));
+    s.pmv(["--exchange", "-T", "a/a", "a"])
+        .fails(&format!("pmv: cannot exchange 'a/a' and 'a': {why}\n"));
+    assert_eq!(s.tree(), lines(&["a/", "a/a f:1"]));
+}

@@ -649,3 +649,132 @@ fn closed_stdout_does_not_stop_the_moves() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert_eq!(s.tree(), lines(&["d/", "d/a f:A", "d/b f:B", "d/c f:C"]));
 }
+
+// ---- corner cases where GNU mv 9.7 was followed -----------------------------
+
+#[test]
+fn target_directory_is_opened_once() {
+    // Every SOURCE goes into the directory DIR named when the command
+    // started, although the first SOURCE is the symlink DIR itself.
+    for args in [["-t", "a", "a", "c"], ["a", "c", "a", "-v"]] {
+        let s = Scratch::new();
+        s.dir("b").symlink("b", "a").file("c", "C");
+        let r = s.pmv(args);
+        r.ok();
+        if args[3] == "-v" {
+            r.stdout("renamed 'a' -> 'a/a'\nrenamed 'c' -> 'a/c'\n");
+        }
+        assert_eq!(s.tree(), lines(&["b/", "b/a l:b", "b/c f:C"]));
+    }
+}
+
+#[test]
+fn backup_of_the_very_entry_through_a_symlinked_directory() {
+    // b/c, reached through the symlink b, is e/c itself: backing it up
+    // would take SOURCE away.
+    for opt in ["-b", "--backup=numbered"] {
+        let s = Scratch::new();
+        s.file("e/c", "X").symlink("e", "b");
+        s.pmv([opt, "e/c", "b"])
+            .fails("pmv: 'e/c' and 'b/c' are the same file\n");
+        assert_eq!(s.tree(), lines(&["b l:e", "e/", "e/c f:X"]));
+    }
+    let s = Scratch::new();
+    s.dir("e").symlink("e", "c");
+    s.pmv(["--backup=simple", "e/.", "c"])
+        .fails("pmv: 'e/.' and 'c/.' are the same file\n");
+    assert_eq!(s.tree(), lines(&["c l:e", "e/"]));
+}
+
+#[test]
+fn backup_suffix_ending_in_a_slash_is_used() {
+    // GNU takes a suffix with slashes only at its end: the backup name
+    // `ys/` is then refused by the kernel, and nothing moves.
+    let s = Scratch::new();
+    s.file("x", "1").file("y", "2");
+    s.pmv(["-S", "s/", "x", "y"])
+        .fails("pmv: cannot backup 'y': Not a directory\n");
+    assert_eq!(s.tree(), lines(&["x f:1", "y f:2"]));
+    // A slash before a name is not one component: `~` is used instead.
+    s.pmv(["-S", "s/t", "x", "y"]).ok();
+    assert_eq!(s.tree(), lines(&["y f:1", "y~ f:2"]));
+}
+
+#[test]
+fn symlink_onto_a_directory_it_leads_to_by_another_name() {
+    // `d` leads to `c`, which `b/.` also names; `c` has two links (`.`
+    // inside it), so GNU compares entries, and `b/.` is not `c`'s.
+    let s = Scratch::new();
+    s.dir("c").symlink("c", "d").symlink("d", "b");
+    s.touch("c", 1_000_000_000).touch("d", 1_000_000_000);
+    s.pmv(["-T", "-u", "d", "b/."]).ok().stdout("");
+    s.pmv(["-T", "d", "b/."])
+        .fails("pmv: cannot overwrite directory 'b/.' with non-directory 'd'\n");
+    assert_eq!(s.tree(), lines(&["b l:d", "c/", "d l:c"]));
+    // A symlink over the only name of its file would lose it; over
+    // another hard link of the file, nothing is lost.
+    let s = Scratch::new();
+    s.file("f", "F").symlink("f", "s");
+    std::fs::hard_link(s.path("f"), s.path("l")).unwrap();
+    s.pmv(["s", "f"])
+        .fails("pmv: 's' and 'f' are the same file\n");
+    s.pmv(["s", "l"]).ok();
+    assert_eq!(s.tree(), lines(&["f f:F", "l l:f"]));
+}
+
+#[test]
+fn posixly_correct_takes_a_later_double_dash_as_an_operand() {
+    let s = Scratch::new();
+    s.file("a", "A").dir("d");
+    let posix = [("POSIXLY_CORRECT", "1")];
+    let r = s.run_with("pmv", ["a", "b", "-v"], None, &posix);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (1, "pmv: target '-v': No such file or directory\n")
+    );
+    let r = s.run_with("pmv", ["-v", "a", "--", "d"], None, &posix);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            1,
+            "renamed 'a' -> 'd/a'\n",
+            "pmv: cannot stat '--': No such file or directory\n"
+        )
+    );
+    assert_eq!(s.tree(), lines(&["d/", "d/a f:A"]));
+}
+
+#[test]
+fn no_clobber_with_trailing_slashes_fails_as_linux_does() {
+    // Linux's no-replace rename says EEXIST before it looks at a trailing
+    // slash; every backend answers alike.
+    let s = Scratch::new();
+    s.file("d", "").file("a", "A");
+    s.pmv(["--no-clobber", "d/", "a/"]).ok();
+    s.pmv(["--update=none-fail", "d/", "a/"])
+        .fails("pmv: not replacing 'a/'\n");
+    s.pmv(["-n", "d", "d/new/."])
+        .fails("pmv: cannot stat 'd/new/.': Not a directory\n");
+    s.pmv(["d/", "a/"])
+        .fails("pmv: cannot stat 'd/': Not a directory\n");
+    s.pmv(["d", "a/"])
+        .fails("pmv: cannot stat 'a/': Not a directory\n");
+    assert_eq!(s.tree(), lines(&["a f:A", "d f:"]));
+}
+
+#[test]
+fn source_that_is_the_backup_name_is_refused_for_directories_too() {
+    // GNU refuses when SOURCE is DEST's simple backup name, whatever the
+    // kind and even where the backup would be numbered (`existing`).
+    let s = Scratch::new();
+    s.file("a/x", "1").dir("a~");
+    s.pmv(["-b", "-T", "a~", "a"])
+        .fails("pmv: backing up 'a' might destroy source;  'a~' not moved\n");
+    assert_eq!(s.tree(), lines(&["a/", "a/x f:1", "a~/"]));
+    let s = Scratch::new();
+    s.file("a", "1").file("a~", "2").file("a.~1~", "3");
+    s.pmv(["--backup=existing", "a~", "a"])
+        .fails("pmv: backing up 'a' might destroy source;  'a~' not moved\n");
+    s.pmv(["--backup=numbered", "a~", "a"]).ok();
+    assert_eq!(s.tree(), lines(&["a f:2", "a.~1~ f:3", "a.~2~ f:1"]));
+}

@@ -191,3 +191,116 @@ fn staging_name_never_survives_a_failure() {
     pln(&s, ["-sfT", "t", "d/sub"]).fails("pln: d/sub: cannot overwrite directory\n");
     assert_eq!(s.tree(), lines(&["d/", "d/sub/", "d/sub/x f:X"]));
 }
+
+// ---- corner cases where GNU ln 9.7 was followed -----------------------------
+
+#[test]
+fn relative_links_follow_dangling_and_replaced_symlinks() {
+    // -r makes both names canonical the way gnulib does with missing
+    // parts allowed: a dangling symlink leads to what it names.
+    let s = Scratch::new();
+    s.symlink("missing", "a")
+        .symlink("missing", "d")
+        .symlink("b", "e");
+    pln(&s, ["-sr", "a", "zz"]).ok();
+    assert_eq!(s.link_target("zz"), Path::new("missing"));
+    // Replacing a dangling link by itself: it stays, and is not turned
+    // into a loop.
+    pln(&s, ["-srf", "d"]).ok();
+    assert_eq!(s.link_target("d"), Path::new("missing"));
+    pln(&s, ["-srf", "e/"]).ok();
+    assert_eq!(s.link_target("e"), Path::new("b"));
+    // A link into itself with more after it has no canonical name (GNU
+    // never ends there): TARGET is kept as given.
+    s.symlink("g/", "g");
+    pln(&s, ["-sr", "g/x", "y"]).ok();
+    assert_eq!(s.link_target("y"), Path::new("g/x"));
+    assert!(leftovers(&s).is_empty());
+}
+
+#[test]
+fn same_file_is_refused_only_where_gnu_refuses_it() {
+    // A symlink over its own target with a backup: GNU makes the
+    // self-loop, DEST's content kept as the backup.
+    let s = Scratch::new();
+    s.file("f", "F");
+    pln(&s, ["-s", "-b", "f", "."]).ok();
+    assert_eq!(s.link_target("f"), Path::new("f"));
+    assert_eq!(s.read("f~"), "F");
+    // -f between two hard links of one file loses nothing.
+    let s = Scratch::new();
+    s.file("a", "x");
+    std::fs::hard_link(s.path("a"), s.path("b")).unwrap();
+    pln(&s, ["-f", "a", "b"]).ok();
+    assert_eq!(s.id("a"), s.id("b"));
+    // -i without -f asks, even for the file itself.
+    let r = s.run_with("pln", ["-i", "a"], Some("y\n"), &[]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, "pln: replace './a'? "));
+    // With -i winning over -f, a link just made is not guarded.
+    s.dir("e").dir("t");
+    let r = s.run_with(
+        "pln",
+        ["-f", "--target-directory=t", "a", "e", "--interactive", "a"],
+        Some("y\n"),
+        &[],
+    );
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            1,
+            "pln: e: hard link not allowed for directory\npln: replace 't/a'? "
+        )
+    );
+    pln(&s, ["-f", "-t", "t", "b", "e", "b"]).fails(
+        "pln: e: hard link not allowed for directory\npln: will not overwrite just-created 't/b' with 'b'\n",
+    );
+    assert_eq!(s.id("t/a"), s.id("a"));
+    assert!(leftovers(&s).is_empty());
+}
+
+#[test]
+fn no_dereference_target_directory_must_not_be_a_symlink() {
+    let s = Scratch::new();
+    s.dir("a").symlink("a", "e").symlink("l", "l");
+    pln(&s, ["-sn", "-t", "e", "x"]).fails("pln: target 'e': Not a directory\n");
+    pln(&s, ["-P", "-n", ".", ".", "l"]).fails("pln: target 'l': Not a directory\n");
+    assert_eq!(s.tree(), lines(&["a/", "e l:a", "l l:l"]));
+}
+
+#[test]
+fn failed_link_leaves_no_backup() {
+    // Hard links to a directory are refused by the kernel even with -d:
+    // the backup made on the way is taken back.
+    let s = Scratch::new();
+    s.file("a", "x");
+    pln(&s, ["-b", "-f", "-d", ".", "./a"])
+        .fails("pln: failed to create hard link './a' => '.': Operation not permitted\n");
+    assert_eq!(s.tree(), lines(&["a f:x"]));
+}
+
+#[test]
+fn errors_come_in_gnu_order() {
+    let s = Scratch::new();
+    s.file("f", "")
+        .file("c", "")
+        .symlink("nowhere", "e")
+        .file("g", "");
+    // -t is checked when it is met, before anything else.
+    pln(&s, ["-r", "-t", "f/.", "x"]).fails("pln: failed to access 'f/.': Not a directory\n");
+    pln(&s, ["-t", "nope", "--bogus"])
+        .fails("pln: failed to access 'nope': No such file or directory\n");
+    // Then the operands, then -r, then the target, then the backup type.
+    pln(&s, ["--relative", "-f"])
+        .fails("pln: missing file operand\nTry 'pln --help' for more information.\n");
+    pln(&s, ["-f", "-r", "c", "--backup=bad"])
+        .fails("pln: cannot do --relative without --symbolic\n");
+    pln(&s, ["-s", "-f", "--backup=bad", "c", "d", "x"])
+        .fails("pln: target 'x': No such file or directory\n");
+    // DEST vanished (a dangling symlink named with a slash): the first
+    // failure stands.
+    pln(&s, ["-s", "-f", "X", "e/"])
+        .fails("pln: failed to create symbolic link 'e/': File exists\n");
+    // The same-file message names the link's text, as -r made it.
+    pln(&s, ["--rel", "-srf", "-n", "./g"]).fails("pln: 'g' and './g' are the same file\n");
+    assert_eq!(s.tree(), lines(&["c f:", "e l:nowhere", "f f:", "g f:"]));
+}

@@ -106,7 +106,11 @@ impl From<Error> for Failure {
 /// The move across file systems of one operand.
 pub struct Move<'a> {
     pub src: &'a Path,
+    /// DEST as shown in messages.
     pub dst: &'a Path,
+    /// DEST's directory and its name there: a target directory opened
+    /// once, or the current directory and `dst` itself.
+    pub dst_at: (BorrowedFd<'a>, &'a Path),
     /// What SOURCE was when the move was decided: `(dev, ino)`.
     pub expect: (u64, u64),
     pub settings: Settings,
@@ -121,9 +125,9 @@ pub struct Done {
     pub clean: bool,
 }
 
-fn open_dir_path(path: &Path) -> io::Result<OwnedFd> {
+fn open_dir_at(at: BorrowedFd<'_>, path: &Path) -> io::Result<OwnedFd> {
     rustix::fs::openat(
-        CWD,
+        at,
         path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
@@ -141,12 +145,13 @@ struct End<'p> {
 }
 
 impl<'p> End<'p> {
-    fn open(path: &'p Path) -> io::Result<End<'p>> {
+    /// `path` relative to `at`, shown as `shown` (which ends with `path`).
+    fn open(at: BorrowedFd<'_>, path: &'p Path, shown: &Path) -> io::Result<End<'p>> {
         let base = crate::names::base(path);
-        let mut shown = path.as_os_str().as_bytes().to_vec();
+        let mut shown = shown.as_os_str().as_bytes().to_vec();
         shown.truncate(shown.len() - trailing(&shown));
         Ok(End {
-            dir: open_dir_path(crate::names::parent(path))?,
+            dir: open_dir_at(at, crate::names::parent(path))?,
             base,
             name: private::cstr(base)?,
             shown,
@@ -208,7 +213,7 @@ impl Move<'_> {
         report: &mut dyn FnMut(String),
     ) -> Result<Done, Failure> {
         let mut steps = Vec::new();
-        let src = End::open(self.src)
+        let src = End::open(CWD, self.src, self.src)
             .map_err(|e| Error::io(format!("cannot stat {}", q(self.src)), e))?;
         let st = self.source_stat(&src)?;
         // 1. SOURCE must be removable afterwards, or nothing happens.
@@ -218,7 +223,7 @@ impl Move<'_> {
         let t0 = platform::fstat(hid.fd())
             .map(|s| s.ctime)
             .map_err(|e| self.cannot(e))?;
-        let dst = End::open(self.dst).map_err(|e| self.cannot(e))?;
+        let dst = End::open(self.dst_at.0, self.dst_at.1, self.dst).map_err(|e| self.cannot(e))?;
         self.refuse_into_itself(&dst, &st)?;
 
         // 2. The copy, in a private directory beside DEST, under DEST's
@@ -616,7 +621,7 @@ fn trailing(p: &[u8]) -> usize {
 /// Whether the directory `dir`, or one of its ancestors, is `target`:
 /// moving a directory there would copy it into itself. `..` crosses mount
 /// points, so bind mounts and other views of the same tree are seen.
-fn inside(dir: BorrowedFd<'_>, target: FileId) -> io::Result<bool> {
+pub fn inside(dir: BorrowedFd<'_>, target: FileId) -> io::Result<bool> {
     let mut cur: Option<OwnedFd> = None;
     for _ in 0..65536 {
         let fd = cur.as_ref().map_or(dir, |f| f.as_fd());
@@ -676,9 +681,17 @@ pub fn clear(dir: BorrowedFd<'_>) {
 }
 
 #[cfg(feature = "cli")]
-/// Whether the directory `dir` has any entry.
-pub fn dir_has_entries(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some())
+/// Whether the directory `dir` (relative to `at`) has any entry.
+pub fn dir_has_entries(at: BorrowedFd<'_>, dir: &Path) -> bool {
+    let Ok(fd) = open_dir_at(at, dir) else {
+        return false;
+    };
+    let Ok(entries) = rustix::fs::Dir::new(fd) else {
+        return false;
+    };
+    entries
+        .filter_map(Result::ok)
+        .any(|e| !matches!(e.file_name().to_bytes(), b"." | b".."))
 }
 
 /// What a copy reports as it goes, for a progress display.

@@ -2,22 +2,19 @@
 //! (`-f`) is always atomic: the new link is made under its final name in a
 //! private directory beside the old one, then renamed over it.
 
+mod link;
 mod relative;
 
-use std::collections::HashSet;
 use std::ffi::OsString;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
-use rustix::fs::{AtFlags, CWD};
-use rustix::io::Errno;
+use link::{Dest, Linker};
 
-use crate::args::{Opt, Parsed, Takes, UsageError};
+use crate::args::{Opt, Parsed, Stop, Takes, UsageError};
 use crate::backup::{self, Control};
-use crate::platform::{FileId, Info};
-use crate::quote::quotef;
-use crate::report::{self, errno, q, Error};
+use crate::report::{self, q, Error};
 
 const PROG: &str = "pln";
 
@@ -134,6 +131,7 @@ struct Options {
     no_deref: bool,
     relative: bool,
     verbose: bool,
+    /// Settled after the operands, as GNU does ([`settle_backup`]).
     backup: Option<(Control, OsString)>,
     target_dir: Option<PathBuf>,
     no_target: bool,
@@ -143,28 +141,24 @@ struct Options {
     sync: bool,
 }
 
+/// `-b`, `--backup`, `-S` as given: (CONTROL, SUFFIX).
+type BackupRequest = (Option<String>, Option<OsString>);
+
 /// Whether `a` was given after the last `b` (last wins).
 fn later(m: &Parsed, a: &str, b: &str) -> bool {
     m.last(a) > m.last(b)
 }
 
-fn options(m: &Parsed) -> Result<Options, UsageError> {
-    let mut make_backups = m.has("b") || m.has("backup") || m.has("suffix");
+fn options(m: &Parsed) -> (Options, Option<BackupRequest>) {
+    let make_backups = m.has("b") || m.has("backup") || m.has("suffix");
     let word = m
         .values("backup")
         .flatten()
         .last()
         .map(|w| w.to_string_lossy().into_owned());
     let suffix: Option<OsString> = m.values("suffix").flatten().last().map(OsString::from);
-    let backup = if make_backups {
-        let control = backup::control(word)?;
-        make_backups = control != Control::None;
-        make_backups.then(|| (control, backup::suffix(suffix.as_deref())))
-    } else {
-        None
-    };
     let dirs: Vec<&std::ffi::OsStr> = m.values("target-directory").flatten().collect();
-    Ok(Options {
+    let opts = Options {
         symbolic: m.has("symbolic"),
         force: m.has("force") && !later(m, "interactive", "force"),
         interactive: m.has("interactive") && !later(m, "force", "interactive"),
@@ -172,12 +166,39 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
         no_deref: m.has("no-dereference"),
         relative: m.has("relative"),
         verbose: m.has("verbose"),
-        backup,
+        backup: None,
         target_dir: dirs.first().map(PathBuf::from),
         no_target: m.has("no-target-directory"),
         dir_links: m.has("directory"),
         sync: m.has("sync"),
-    })
+    };
+    (opts, make_backups.then_some((word, suffix)))
+}
+
+/// The backup type and suffix, checked once the operands and the target
+/// directory have been (GNU's order); `none` makes no backups.
+fn settle_backup(
+    request: Option<BackupRequest>,
+) -> Result<Option<(Control, OsString)>, UsageError> {
+    let Some((word, suffix)) = request else {
+        return Ok(None);
+    };
+    let control = backup::control(word)?;
+    Ok((control != Control::None).then(|| (control, backup::suffix(suffix.as_deref()))))
+}
+
+/// GNU's check of `-t DIR` when getopt meets it: fatal at once.
+fn check_target_option(id: &str, value: Option<&std::ffi::OsStr>) -> Result<(), Stop> {
+    let (Some(d), "target-directory") = (value, id) else {
+        return Ok(());
+    };
+    match crate::platform::stat(d) {
+        Err(e) => Err(Stop::Fatal(
+            Error::io(format!("failed to access {}", q(d)), e).to_string(),
+        )),
+        Ok(st) if !st.is_dir() => Err(Stop::Fatal(format!("target {} is not a directory", q(d)))),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Run `pln` with the process's arguments.
@@ -185,19 +206,16 @@ fn options(m: &Parsed) -> Result<Options, UsageError> {
 /// `args` are the arguments after the program name.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let mut dirs_seen = 0;
-    let parsed = crate::args::parse_checked(OPTIONS, args, |id, _| {
-        crate::args::one_target_directory(id, &mut dirs_seen)
-    })
-    .and_then(|m| Ok((options(&m)?, m.operands)));
-    let (opts, operands) = match parsed {
-        Ok(parsed) => parsed,
+    let parsed = crate::args::parse_checked(OPTIONS, args, |id, value| {
+        crate::args::one_target_directory(id, &mut dirs_seen)?;
+        check_target_option(id, value)
+    });
+    let m = match parsed {
+        Ok(m) => m,
         Err(stop) => return crate::args::stopped(PROG, stop, help, version),
     };
-    if opts.relative && !opts.symbolic {
-        report::error(PROG, "cannot do --relative without --symbolic");
-        return ExitCode::FAILURE;
-    }
-    run(opts, operands)
+    let (opts, backup) = options(&m);
+    run(opts, backup, m.operands)
 }
 
 fn help() -> String {
@@ -212,12 +230,18 @@ fn version() -> String {
     )
 }
 
-/// One link to make: (TARGET, LINK_NAME).
-type Job = (PathBuf, PathBuf);
+/// One link to make: TARGET, and where.
+type Job = (PathBuf, Dest);
 
-fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
+/// GNU's order: no operand, `-r` without `-s`, the `-T` checks, the target
+/// directory, and only then the backup type.
+fn run(mut opts: Options, backup: Option<BackupRequest>, operands: Vec<OsString>) -> ExitCode {
     if operands.is_empty() {
         report::usage_error(PROG, "missing file operand");
+        return ExitCode::FAILURE;
+    }
+    if opts.relative && !opts.symbolic {
+        report::error(PROG, "cannot do --relative without --symbolic");
         return ExitCode::FAILURE;
     }
     let jobs = if opts.no_target {
@@ -225,10 +249,17 @@ fn run(opts: Options, operands: Vec<OsString>) -> ExitCode {
     } else {
         plan(&opts, &operands)
     };
-    match jobs {
-        Ok(jobs) => finish(opts, jobs),
-        Err(()) => ExitCode::FAILURE,
+    let Ok(jobs) = jobs else {
+        return ExitCode::FAILURE;
+    };
+    match settle_backup(backup) {
+        Ok(b) => opts.backup = b,
+        Err(e) => {
+            report::usage_error(PROG, e.0);
+            return ExitCode::FAILURE;
+        }
     }
+    finish(opts, jobs)
 }
 
 /// `-T TARGET LINK_NAME`: exactly two operands, and no `-t`. Errors are
@@ -242,7 +273,7 @@ fn no_target(opts: &Options, operands: &[OsString]) -> Result<Vec<Job>, ()> {
         return Err(());
     }
     match operands {
-        [target, link] => Ok(vec![(PathBuf::from(target), PathBuf::from(link))]),
+        [target, link] => Ok(vec![(PathBuf::from(target), Dest::path(link))]),
         [only] => {
             report::usage_error(
                 PROG,
@@ -259,42 +290,55 @@ fn no_target(opts: &Options, operands: &[OsString]) -> Result<Vec<Job>, ()> {
 }
 
 /// The other forms: `TARGET LINK_NAME`, `TARGET` (into `.`), `TARGET...
-/// DIRECTORY`, `-t DIRECTORY TARGET...`. Errors are reported here.
+/// DIRECTORY`, `-t DIRECTORY TARGET...`. The directory is opened once
+/// (not following a symlink with `-n`). Errors are reported here.
 fn plan(opts: &Options, operands: &[OsString]) -> Result<Vec<Job>, ()> {
     let n = operands.len();
     let (sources, dir): (&[OsString], PathBuf) = match &opts.target_dir {
-        Some(d) => {
-            if let Err(e) = rustix::fs::stat(d) {
-                let e = Error::io(format!("failed to access {}", q(d)), e.into());
-                report::error(PROG, e);
-                return Err(());
-            }
-            if !is_dir(d, false) {
-                report::error(PROG, format_args!("target {} is not a directory", q(d)));
-                return Err(());
-            }
-            (operands, d.clone())
+        Some(d) => (operands, d.clone()),
+        None if n == 1 => {
+            let s = Path::new(&operands[0]);
+            let name = crate::names::base(s).into();
+            let shown = crate::names::into_dir(Path::new("."), s);
+            let dest = Dest {
+                dir: None,
+                name,
+                shown,
+            };
+            return Ok(vec![(s.to_path_buf(), dest)]);
         }
-        None if n == 1 => (operands, PathBuf::from(".")),
-        None => {
-            let last = Path::new(&operands[n - 1]);
-            if is_dir(last, opts.no_deref) {
-                (&operands[..n - 1], last.to_path_buf())
-            } else if n > 2 {
-                let why = match rustix::fs::stat(last) {
-                    Err(e) => e.into(),
-                    Ok(_) => io::Error::from_raw_os_error(Errno::NOTDIR.raw_os_error()),
-                };
-                report::error(PROG, Error::io(format!("target {}", q(last)), why));
-                return Err(());
-            } else {
-                return Ok(vec![(PathBuf::from(&operands[0]), last.to_path_buf())]);
-            }
+        None => (&operands[..n - 1], PathBuf::from(&operands[n - 1])),
+    };
+    let fd = match crate::at::open_target(&dir, !opts.no_deref) {
+        Ok(fd) => fd.map(Rc::new),
+        // `TARGET LINK_NAME`: LINK_NAME is not a directory to link into.
+        Err(_) if opts.target_dir.is_none() && n == 2 => {
+            return Ok(vec![(
+                PathBuf::from(&operands[0]),
+                Dest::path(&operands[1]),
+            )]);
+        }
+        Err(e) => {
+            report::error(PROG, Error::io(format!("target {}", q(&dir)), e));
+            return Err(());
         }
     };
     Ok(sources
         .iter()
-        .map(|s| (PathBuf::from(s), crate::names::into_dir(&dir, Path::new(s))))
+        .map(|s| {
+            let s = Path::new(s);
+            let shown = crate::names::into_dir(&dir, s);
+            let dest = match &fd {
+                Some(fd) => Dest {
+                    dir: Some(fd.clone()),
+                    name: crate::names::base(s).into(),
+                    shown,
+                },
+                // A directory that cannot be opened here: by its path.
+                None => Dest::path(shown),
+            };
+            (s.to_path_buf(), dest)
+        })
         .collect())
 }
 
@@ -302,11 +346,10 @@ fn finish(opts: Options, jobs: Vec<Job>) -> ExitCode {
     if opts.verbose {
         crate::platform::ignore_sigpipe();
     }
-    let mut linker = Linker {
-        remember: jobs.len() > 1,
-        opts,
-        created: HashSet::new(),
-    };
+    // GNU guards hard links just made only where one could be lost.
+    let numbered = matches!(opts.backup, Some((Control::Numbered, _)));
+    let remember = jobs.len() > 1 && opts.force && !opts.symbolic && !numbered;
+    let mut linker = Linker::new(opts, remember);
     let mut failed = false;
     for (source, dest) in jobs {
         match linker.link(&source, &dest) {
@@ -322,199 +365,5 @@ fn finish(opts: Options, jobs: Vec<Job>) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// Whether `path` is a directory to link into; with `-n`, a symlink to a
-/// directory is not.
-fn is_dir(path: &Path, no_deref: bool) -> bool {
-    look(path, !no_deref).is_ok_and(|info| info.is_dir())
-}
-
-struct Linker {
-    opts: Options,
-    /// Several links are made: later ones need `created`.
-    remember: bool,
-    created: HashSet<FileId>,
-}
-
-type Outcome = Result<(), Option<Error>>;
-
-/// What `path` names, followed if `follow`.
-fn look(path: &Path, follow: bool) -> io::Result<Info> {
-    if follow {
-        crate::platform::stat(path)
-    } else {
-        crate::platform::lstat(path)
-    }
-}
-
-impl Linker {
-    fn create(&self, target: &Path, source: &Path, dest: &Path) -> io::Result<()> {
-        if self.opts.symbolic {
-            rustix::fs::symlinkat(target, CWD, dest)?;
-        } else {
-            let flags = if self.opts.logical {
-                AtFlags::SYMLINK_FOLLOW
-            } else {
-                AtFlags::empty()
-            };
-            rustix::fs::linkat(CWD, source, CWD, dest, flags)?;
-        }
-        Ok(())
-    }
-
-    /// Make the link `dest` to `source`, replacing an existing `dest`
-    /// atomically when asked to (`-f`, `-i`, `-b`).
-    fn link(&mut self, source: &Path, dest: &Path) -> Outcome {
-        let src_id = self.source_id(source)?;
-        let target: PathBuf = if self.opts.relative {
-            relative::relative_to(source, dest)
-        } else {
-            source.to_path_buf()
-        };
-        let replace = self.opts.force || self.opts.interactive || self.opts.backup.is_some();
-        let backup = match self.create(&target, source, dest) {
-            Ok(()) => None,
-            Err(e) if errno(&e) == Some(Errno::EXIST) && replace => {
-                self.replace(source, dest, &target, src_id)?
-            }
-            Err(e) => return Err(Some(self.create_error(source, dest, e))),
-        };
-        if self.remember {
-            if let Ok(d) = look(dest, false) {
-                self.created.insert(d.id());
-            }
-        }
-        if self.opts.verbose {
-            let arrow = if self.opts.symbolic { '-' } else { '=' };
-            let (dest, target) = (q(dest), q(&target));
-            match &backup {
-                Some(b) => report::out(format_args!("{} ~ {dest} {arrow}> {target}", q(b))),
-                None => report::out(format_args!("{dest} {arrow}> {target}")),
-            }
-        }
-        if self.opts.sync {
-            crate::sync::dirs(&[dest])?;
-        }
-        Ok(())
-    }
-
-    /// For a hard link, the identity of `source` (followed with `-L`);
-    /// a directory is refused unless `-d`.
-    fn source_id(&self, source: &Path) -> Result<Option<FileId>, Option<Error>> {
-        if self.opts.symbolic {
-            return Ok(None);
-        }
-        let info = look(source, self.opts.logical)
-            .map_err(|e| Error::io(format!("failed to access {}", q(source)), e))?;
-        if info.is_dir() && !self.opts.dir_links {
-            return Err(Some(Error::msg(format!(
-                "{}: hard link not allowed for directory",
-                quotef(source.as_os_str())
-            ))));
-        }
-        Ok(Some(info.id()))
-    }
-
-    /// `dest` exists: check that it may be replaced, ask (`-i`), back it
-    /// up (`-b`), then replace it in one rename. Returns the backup's name.
-    fn replace(
-        &self,
-        source: &Path,
-        dest: &Path,
-        target: &Path,
-        src_id: Option<FileId>,
-    ) -> Result<Option<PathBuf>, Option<Error>> {
-        self.check_replaceable(source, dest, src_id)?;
-        if self.opts.interactive && !report::yes(&format!("{PROG}: replace {}? ", q(dest))) {
-            return Err(None);
-        }
-        let backup = match &self.opts.backup {
-            Some((control, suffix)) => {
-                backup::backup_name(dest, *control, suffix, || backup::list_parent(dest))
-            }
-            None => None,
-        };
-        if let Some(b) = &backup {
-            crate::ops::link_replacing(dest, b)
-                .or_else(|_| crate::platform::replace(CWD, dest, CWD, b))
-                .map_err(|e| Error::io(format!("cannot backup {}", q(dest)), e))?;
-        }
-        let replaced = if self.opts.symbolic {
-            crate::ops::flip_symlink(target.as_os_str(), dest)
-        } else if self.opts.logical {
-            let real = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
-            crate::ops::link_replacing(&real, dest)
-        } else {
-            crate::ops::link_replacing(source, dest)
-        };
-        replaced.map_err(|e| Some(self.create_error(source, dest, e)))?;
-        Ok(backup)
-    }
-
-    /// GNU's refusals before replacing `dest`: a directory, a name this
-    /// run just made, or the same file as `source`.
-    fn check_replaceable(
-        &self,
-        source: &Path,
-        dest: &Path,
-        src_id: Option<FileId>,
-    ) -> Result<(), Error> {
-        let dest_id =
-            look(dest, false).map_err(|e| Error::io(format!("failed to access {}", q(dest)), e))?;
-        if dest_id.is_dir() {
-            return Err(Error::msg(format!(
-                "{}: cannot overwrite directory",
-                quotef(dest.as_os_str())
-            )));
-        }
-        if !self.opts.symbolic && self.created.contains(&dest_id.id()) {
-            return Err(Error::msg(format!(
-                "will not overwrite just-created {} with {}",
-                q(dest),
-                q(source)
-            )));
-        }
-        let same = match src_id {
-            Some(s) => s == dest_id.id(),
-            None => look(source, true).is_ok_and(|s| s.id() == dest_id.id()),
-        };
-        if same {
-            return Err(Error::msg(format!(
-                "{} and {} are the same file",
-                q(source),
-                q(dest)
-            )));
-        }
-        Ok(())
-    }
-
-    fn create_error(&self, source: &Path, dest: &Path, e: io::Error) -> Error {
-        if self.opts.symbolic {
-            if errno(&e) == Some(Errno::NAMETOOLONG) || source.as_os_str().is_empty() {
-                return Error::io(
-                    format!(
-                        "failed to create symbolic link {} -> {}",
-                        q(dest),
-                        q(source)
-                    ),
-                    e,
-                );
-            }
-            return Error::io(format!("failed to create symbolic link {}", q(dest)), e);
-        }
-        match errno(&e) {
-            Some(Errno::MLINK) => {
-                Error::io(format!("failed to create hard link to {}", q(source)), e)
-            }
-            Some(Errno::DQUOT | Errno::EXIST | Errno::NOSPC | Errno::ROFS) => {
-                Error::io(format!("failed to create hard link {}", q(dest)), e)
-            }
-            _ => Error::io(
-                format!("failed to create hard link {} => {}", q(dest), q(source)),
-                e,
-            ),
-        }
     }
 }

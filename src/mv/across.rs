@@ -33,9 +33,9 @@ pub fn run(
     backup: Option<&Path>,
     mut steps: Steps,
 ) -> Result<Crossed, Failed> {
-    let (src, dst, src_meta) = (pair.src, pair.dst, &pair.src_meta);
+    let (src, dst, src_meta) = (pair.src, pair.dst.shown, &pair.src_meta);
     if let Some(d) = &pair.dst_meta {
-        if d.dir && src_meta.dir && engine::dir_has_entries(dst) {
+        if d.dir && src_meta.dir && engine::dir_has_entries(pair.dst.dir, pair.dst.name) {
             let why = io::Error::from_raw_os_error(Errno::NOTEMPTY.raw_os_error());
             return Err(Error::io(
                 format!(
@@ -53,6 +53,7 @@ pub fn run(
     let job = engine::Move {
         src,
         dst,
+        dst_at: (pair.dst.dir, pair.dst.name),
         expect: (src_meta.dev, src_meta.ino),
         settings: engine::Settings {
             no_replace: opts.no_clobber(),

@@ -88,9 +88,12 @@ pub struct Context {
     /// A backup of the destination will be made.
     pub backup: bool,
     /// SOURCE and destination are the same directory entry (same parent,
-    /// same name), not merely the same file.
+    /// same name), not merely the same file; asked only when they are the
+    /// same file or both symlinks.
     pub same_entry: bool,
-    /// SOURCE is a symlink that resolves to the destination.
+    /// SOURCE is a symlink that leads to the destination, as GNU judges it:
+    /// to its very entry where the destination has other names, else to
+    /// its file.
     pub src_resolves_to_dst: bool,
 }
 
@@ -125,17 +128,23 @@ pub fn before_asking(src: &Meta, dst: &Meta, opts: &Options, ctx: Context) -> Ve
 /// GNU's `same_file_ok`, for moves: replacing the destination would lose
 /// SOURCE itself.
 fn same_file(src: &Meta, dst: &Meta, ctx: Context) -> bool {
+    let same = src.same_file(dst);
+    if src.symlink && dst.symlink {
+        // Two names of one symlink are fine to merge only when kept as a
+        // backup.
+        return ctx.same_entry || (same && !ctx.backup);
+    }
     if ctx.backup {
         // The destination is kept as a backup: only the very same entry is
         // a problem.
-        return ctx.same_entry;
+        return same && ctx.same_entry;
     }
-    if src.same_file(dst) {
-        return true;
+    if dst.symlink {
+        return false;
     }
-    // Moving a symlink over the only name of the file it points to would
-    // leave a link pointing at itself.
-    src.symlink && !dst.symlink && ctx.src_resolves_to_dst
+    // Moving a symlink over the file it points to would leave a link
+    // pointing at itself.
+    same || (src.symlink && ctx.src_resolves_to_dst)
 }
 
 /// The checks after a "yes" (or when nobody asked): kinds must match

@@ -2,24 +2,29 @@
 //! emulated with three renames.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
+use rustix::fs::CWD;
+
 use super::cli::Options;
+use super::decide::Meta;
 use super::exec::Failed;
+use super::pair::Pair;
 use super::say::PROG;
 use crate::ops;
 use crate::report::{self, q, Error};
 
-/// Exchange `src` and `dst` (both looked at already; `dst_exists` says
-/// whether the destination is there).
-pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(), Failed> {
+/// Exchange the two sides of `pair`, both looked at already.
+pub fn run(opts: &Options, pair: &Pair) -> Result<(), Failed> {
+    let (src, dst) = (pair.src, pair.dst.shown);
     let what = || format!("cannot exchange {} and {}", q(src), q(dst));
-    if !dst_exists {
+    if pair.dst_meta.is_none() {
         // GNU says "Unknown error -1" here; the real reason is clearer.
         let enoent = io::Error::from_raw_os_error(rustix::io::Errno::NOENT.raw_os_error());
         return Err(Error::io(what(), enoent).into());
     }
-    match ops::exchange(src, dst) {
+    match crate::platform::exchange(CWD, src, pair.dst.dir, pair.dst.name) {
         Ok(mech) => {
             let mut steps = mech.to_string();
             if opts.sync {
@@ -36,6 +41,13 @@ pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(
             }
             Ok(())
         }
+        // The kernel's EINVAL for a directory swapped with something
+        // inside it, which GNU reports as gnulib's ENOTSUP: the operation
+        // is refused, not the flag.
+        Err(e) if ops::unsupported_by_fs(&e) && one_inside_other(pair) => {
+            let notsup = io::Error::from_raw_os_error(rustix::io::Errno::OPNOTSUPP.raw_os_error());
+            Err(Error::io(what(), notsup).into())
+        }
         Err(e) if ops::is_unsupported(&e) => {
             let by = if ops::unsupported_by_fs(&e) {
                 "by this file system"
@@ -46,4 +58,29 @@ pub fn run(opts: &Options, src: &Path, dst: &Path, dst_exists: bool) -> Result<(
         }
         Err(e) => Err(Error::io(what(), e).into()),
     }
+}
+
+/// Whether one side of `pair` is a directory that holds the other (at any
+/// depth), which no exchange can do.
+fn one_inside_other(pair: &Pair) -> bool {
+    let holds = |dir: &Meta, at: BorrowedFd, name: &Path| {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        dir.dir
+            && rustix::fs::openat(at, crate::names::parent(name), flags, Mode::empty()).is_ok_and(
+                |fd| {
+                    crate::engine::inside(
+                        std::os::fd::AsFd::as_fd(&fd),
+                        crate::platform::FileId {
+                            dev: dir.dev,
+                            ino: dir.ino,
+                        },
+                    )
+                    .unwrap_or(false)
+                },
+            )
+    };
+    pair.dst_meta.is_some_and(|d| {
+        holds(&pair.src_meta, pair.dst.dir, pair.dst.name) || holds(&d, CWD, pair.src)
+    })
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use rustix::fs::CWD;
@@ -14,11 +15,13 @@ use super::across::{self, Crossed};
 use super::backups::{self, Backup};
 use super::cli::{Options, Update};
 use super::decide::Meta;
+use super::dest::Dest;
 use super::existing::{self, Facts, Proceed, SourceDirs};
-use super::pair::{look, lstat, stat_dir, Job, Pair};
+use super::first::{first_try, First};
+use super::pair::{look, Job, Pair};
 use super::say::{not_atomic, refusal, rename_error, Steps, PROG};
+use crate::engine;
 use crate::report::{self, errno, q, Error};
-use crate::{engine, ops};
 
 /// Why one move did not happen.
 pub enum Failed {
@@ -40,20 +43,6 @@ impl From<Error> for Failed {
 
 /// One move's result: `Ok` when it was done or rightly skipped.
 pub type Outcome = Result<(), Failed>;
-
-/// What the first, no-replace rename of a pair found.
-pub enum First {
-    /// The move is done, by this mechanism.
-    Done(&'static str),
-    /// DEST exists.
-    Exists(io::Error),
-    /// This system or file system has no no-replace rename for it.
-    Unsupported(io::Error),
-    /// It failed for a reason of its own.
-    Failed(io::Error),
-    /// None is made (`--exchange`).
-    NotTried,
-}
 
 /// The state of one `pmv` run across its operands.
 pub struct Mover {
@@ -93,8 +82,18 @@ impl Mover {
         self.left = self.left.saturating_sub(1);
         match job {
             Job::Onto(src, dst) => {
-                let first = self.first_try(&src, &dst);
-                self.move_pair(&src, &dst, first)
+                let dst = Dest::path(&dst);
+                let first = first_try(&self.opts, &src, &dst);
+                self.move_pair(&src, dst, first)
+            }
+            Job::Into(src, dir, name, shown) => {
+                let dst = Dest {
+                    dir: dir.as_fd(),
+                    name: &name,
+                    shown: &shown,
+                };
+                let first = first_try(&self.opts, &src, &dst);
+                self.move_pair(&src, dst, first)
             }
             Job::Either(src, dst) => self.either(&src, &dst),
         }
@@ -106,45 +105,33 @@ impl Mover {
     fn either(&mut self, src: &Path, dst: &Path) -> Outcome {
         // The first try takes the operands as given; GNU strips trailing
         // slashes only afterwards, and keeps the first try's answer.
-        let first = self.first_try(src, dst);
+        let first = first_try(&self.opts, src, &Dest::path(dst));
         let strip = |p: &Path| match self.opts.strip_trailing_slashes {
             true => crate::names::strip_trailing_slashes(p),
             false => p.to_path_buf(),
         };
-        let (src, stripped_dst) = (strip(src), strip(dst));
-        if matches!(first, First::Done(_)) || !stat_dir(dst).unwrap_or(false) {
-            return self.move_pair(&src, &stripped_dst, first);
-        }
-        let inner = crate::names::into_dir(dst, &src);
-        let first = self.first_try(&src, &inner);
-        self.move_pair(&src, &inner, first)
-    }
-
-    /// The first, no-replace attempt of moving `src` to `dst`.
-    fn first_try(&self, src: &Path, dst: &Path) -> First {
-        if self.opts.exchange {
-            return First::NotTried;
-        }
-        let result = if crate::platform::NATIVE_NOREPLACE || self.opts.no_clobber() {
-            ops::rename_noreplace(src, dst)
-        } else {
-            // Without a native call a plain move needs no atomic
-            // no-replace: as gnulib's renameatu, look, then rename.
-            match lstat(dst) {
-                Ok(_) => Err(io::Error::from_raw_os_error(Errno::EXIST.raw_os_error())),
-                Err(_) => crate::platform::replace(CWD, src, CWD, dst),
-            }
+        let src = strip(src);
+        let target = match first {
+            First::Done(_) => Err(()),
+            _ => crate::at::open_target(dst, true).map_err(drop),
         };
-        match result {
-            Ok(mech) => First::Done(mech),
-            Err(e) if errno(&e) == Some(Errno::EXIST) => First::Exists(e),
-            Err(e) if crate::platform::is_unsupported(&e) => First::Unsupported(e),
-            Err(e) => First::Failed(e),
-        }
+        let shown = crate::names::into_dir(dst, &src);
+        let into = match &target {
+            Ok(Some(dir)) => Dest {
+                dir: dir.as_fd(),
+                name: Path::new(crate::names::base(&src)),
+                shown: &shown,
+            },
+            // A directory that cannot be opened here: by its path.
+            Ok(None) => Dest::path(&shown),
+            Err(()) => return self.move_pair(&src, Dest::path(&strip(dst)), first),
+        };
+        let first = first_try(&self.opts, &src, &into);
+        self.move_pair(&src, into, first)
     }
 
     /// Move `src` to `dst`, given what the first try found.
-    fn move_pair(&mut self, src: &Path, dst: &Path, first: First) -> Outcome {
+    fn move_pair(&mut self, src: &Path, dst: Dest, first: First) -> Outcome {
         let mut steps = Steps::default();
         let tried = |e: &io::Error| format!("no-replace rename ({})", report::strerror(e));
         // GNU does not rename twice: when the first try failed for a
@@ -152,10 +139,10 @@ impl Mover {
         let (first_err, noreplace_unsupported) = match first {
             First::Done(mech) => {
                 steps.push(mech);
-                return self.done(src, dst, None, steps, None);
+                return self.done(src, &dst, None, steps, None);
             }
             // -n and --update=none[-fail] look at nothing else.
-            First::Exists(_) if self.opts.no_clobber() => return self.skip(dst),
+            First::Exists(_) if self.opts.no_clobber() => return self.skip(dst.shown),
             First::Exists(e) => {
                 steps.push(tried(&e));
                 (None, false)
@@ -177,7 +164,7 @@ impl Mover {
         let backup = match &pair.dst_meta {
             Some(d) => {
                 if self.check_existing(&pair, d)? == Proceed::Skip {
-                    return self.skip(dst);
+                    return self.skip(dst.shown);
                 }
                 match &self.opts.backup {
                     Some(b) => backups::make(b, self.opts.atomic, &pair, &mut steps)?,
@@ -198,12 +185,12 @@ impl Mover {
             Some(e) if pair.dst_meta.is_none() => Err(e),
             // DEST may have vanished since the first try: still never
             // replace one that appears.
-            _ if atomic_noreplace => ops::rename_noreplace(src, dst),
-            _ => crate::platform::replace(CWD, src, CWD, dst),
+            _ if atomic_noreplace => crate::platform::rename_noreplace(CWD, src, dst.dir, dst.name),
+            _ => crate::platform::replace(CWD, src, dst.dir, dst.name),
         };
         let outcome = self.after_rename(&pair, result, atomic_noreplace, backup.as_ref(), steps);
         if let (Err(Failed::Report(_) | Failed::Declined), Some(b)) = (&outcome, &backup) {
-            b.undo(dst);
+            b.undo(&dst);
         }
         outcome
     }
@@ -218,8 +205,9 @@ impl Mover {
         backup: Option<&Backup>,
         mut steps: Steps,
     ) -> Outcome {
-        let (src, dst) = (pair.src, pair.dst);
-        let shown = backup.map(|b| b.path.as_path());
+        let (src, dst) = (pair.src, pair.dst.shown);
+        let shown = backup.map(|b| b.shown.as_path());
+        let dest = &pair.dst;
         match result {
             Ok(mech) => {
                 steps.push(mech);
@@ -233,7 +221,7 @@ impl Mover {
                         .map_err(|e| Error::io(format!("cannot remove {}", q(src)), e))?;
                     steps.push("unlink source (same file)");
                 }
-                self.done(src, dst, shown, steps, Some(pair.src_meta))
+                self.done(src, dest, shown, steps, Some(pair.src_meta))
             }
             Err(e) if errno(&e) == Some(Errno::EXIST) && atomic_noreplace => {
                 self.source_dirs.forget(&pair.src_meta);
@@ -243,7 +231,7 @@ impl Mover {
                 match across::run(&self.opts, &mut self.links, pair, shown, steps)? {
                     Crossed::Exists => self.skip(dst),
                     Crossed::Moved { clean } => {
-                        self.remember(dst, None);
+                        self.remember(&pair.dst, None);
                         if clean {
                             Ok(())
                         } else {
@@ -266,10 +254,10 @@ impl Mover {
     fn exchange(&mut self, pair: &Pair) -> Outcome {
         if let Some(d) = &pair.dst_meta {
             if self.check_existing(pair, d)? == Proceed::Skip {
-                return self.skip(pair.dst);
+                return self.skip(pair.dst.shown);
             }
         }
-        super::exchange::run(&self.opts, pair.src, pair.dst, pair.dst_meta.is_some())
+        super::exchange::run(&self.opts, pair)
     }
 
     /// GNU's checks when DEST exists, with the question between them.
@@ -291,7 +279,7 @@ impl Mover {
     fn racy_noreplace(&self, pair: &Pair, steps: &mut Steps) -> Outcome {
         if self.opts.atomic {
             let why = "no atomic no-replace rename for a directory on this system";
-            return Err(not_atomic(pair.src, pair.dst, why).into());
+            return Err(not_atomic(pair.src, pair.dst.shown, why).into());
         }
         steps.push("lstat check then renameat (racy)");
         steps.racy = true;
@@ -312,9 +300,9 @@ impl Mover {
 
     /// Note that this run created `dst` (known by `meta`, else looked at),
     /// while later jobs may need to know.
-    fn remember(&mut self, dst: &Path, meta: Option<Meta>) {
+    fn remember(&mut self, dst: &Dest, meta: Option<Meta>) {
         if self.left > 0 {
-            if let Some(m) = meta.or_else(|| lstat(dst).ok()) {
+            if let Some(m) = meta.or_else(|| dst.lstat().ok()) {
                 self.created.insert((m.dev, m.ino));
             }
         }
@@ -324,17 +312,18 @@ impl Mover {
     fn done(
         &mut self,
         src: &Path,
-        dst: &Path,
+        dest: &Dest,
         backup: Option<&Path>,
         mut steps: Steps,
         meta: Option<Meta>,
     ) -> Outcome {
+        let dst = dest.shown;
         // The move is made: a failed flush is reported, not undone.
         let synced = self.opts.sync.then(|| crate::sync::dirs(&[dst, src]));
         if let Some(Ok(step)) = &synced {
             steps.push(step.as_str());
         }
-        self.remember(dst, meta);
+        self.remember(dest, meta);
         if self.opts.debug {
             steps.print(src, dst);
         }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::cli::Options;
 use super::decide::{self, Context, Meta, Question, Verdict};
+use super::dest::{self, Dest};
 use super::exec::Failed;
-use super::pair::{lstat, Pair};
+use super::pair::Pair;
 use super::say::{refusal, PROG};
 use crate::backup::Control;
 use crate::report::Error;
@@ -38,7 +39,7 @@ pub fn check(
     dst_meta: &Meta,
     facts: Facts,
 ) -> Result<Proceed, Failed> {
-    let (src, dst, src_meta) = (pair.src, pair.dst, &pair.src_meta);
+    let (src, dst, src_meta) = (pair.src, pair.dst.shown, &pair.src_meta);
     let backup = opts
         .backup
         .as_ref()
@@ -46,20 +47,19 @@ pub fn check(
     // Look only at what a rule can use: the terminal matters for an
     // unwritable destination, where a symlink leads only for a symlink
     // over a non-symlink.
-    let writable = dst_meta.symlink || writable(dst);
+    let writable = dst_meta.symlink || pair.dst.writable();
     let ctx = Context {
         // GNU: numbered backups keep every version, so no refusal.
         just_created: facts.just_created && !matches!(opts.backup, Some((Control::Numbered, _))),
         writable,
         stdin_tty: !writable && (facts.stdin_tty)(),
         backup,
-        same_entry: backup && same_entry(src, dst),
-        // GNU compares where the link leads with DEST by name: a link to
-        // another hard link of DEST's file is fine to move.
+        // Asked only where a rule can use it.
+        same_entry: (src_meta.same_file(dst_meta) || (src_meta.symlink && dst_meta.symlink))
+            && dest::same_entry(src, &pair.dst),
         src_resolves_to_dst: src_meta.symlink
             && !dst_meta.symlink
-            && std::fs::canonicalize(src)
-                .is_ok_and(|a| std::fs::canonicalize(dst).is_ok_and(|b| a == b)),
+            && resolves_to(src, &pair.dst, dst_meta),
     };
     match decide::before_asking(src_meta, dst_meta, opts, ctx) {
         Verdict::Skip => return Ok(Proceed::Skip),
@@ -78,23 +78,19 @@ pub fn check(
     }
 }
 
-/// Whether `a` and `b` name the same directory entry: the same last
-/// component as written (`.` included), in directories that `lstat` says
-/// are one (GNU's `same_name`).
-pub fn same_entry(a: &Path, b: &Path) -> bool {
-    use crate::names::{base, parent};
-    if base(a) != base(b) {
-        return false;
+/// Whether the symlink `src` leads to DEST, GNU's way: where DEST has
+/// other names, only if its canonical name is DEST's very entry (a link
+/// to another name of DEST's file may replace DEST); otherwise if it
+/// resolves to DEST's file.
+fn resolves_to(src: &Path, dst: &Dest, dst_meta: &Meta) -> bool {
+    if dst_meta.nlink > 1 {
+        if let Ok(abs) = std::fs::canonicalize(src) {
+            return crate::at::same_entry((rustix::fs::CWD, &abs), (dst.dir, dst.name));
+        }
     }
-    let id = |p: &Path| lstat(parent(p)).ok().map(|m| (m.dev, m.ino));
-    id(a).is_some() && id(a) == id(b)
-}
-
-fn writable(path: &Path) -> bool {
-    use rustix::fs::{accessat, Access, AtFlags, CWD};
-    // Real and effective IDs are the same for pmv (it is not set-ID), so
-    // plain faccessat answers as GNU's AT_EACCESS does; Android lacks it.
-    accessat(CWD, path, Access::WRITE_OK, AtFlags::empty()).is_ok()
+    #[allow(clippy::unnecessary_cast)]
+    rustix::fs::stat(src)
+        .is_ok_and(|st| (st.st_dev as u64, st.st_ino as u64) == (dst_meta.dev, dst_meta.ino))
 }
 
 /// Ask on stderr, read the answer from stdin (GNU's `yesno`).
@@ -112,9 +108,10 @@ fn ask(question: Question, dst: &Path, meta: &Meta) -> bool {
 }
 
 /// The source directories of a run that moves several SOURCEs, by
-/// `(dev, ino)`, with where each went.
+/// `(dev, ino)`, with where each went: its name in the target directory,
+/// and as shown.
 #[derive(Default)]
-pub struct SourceDirs(BTreeMap<(u64, u64), PathBuf>);
+pub struct SourceDirs(BTreeMap<(u64, u64), (PathBuf, PathBuf)>);
 
 impl SourceDirs {
     /// GNU's bookkeeping of source directories moved into one target: the
@@ -125,8 +122,9 @@ impl SourceDirs {
             return Ok(Proceed::Replace);
         }
         let id = (pair.src_meta.dev, pair.src_meta.ino);
+        let dst = &pair.dst;
         match self.0.get(&id) {
-            Some(earlier) if same_entry(earlier, pair.dst) => {
+            Some((name, _)) if crate::at::same_entry((dst.dir, name), (dst.dir, dst.name)) => {
                 let warning = "warning: source directory";
                 report::error(
                     PROG,
@@ -134,14 +132,15 @@ impl SourceDirs {
                 );
                 Ok(Proceed::Skip)
             }
-            Some(earlier) => Err(Error::msg(format!(
+            Some((_, shown)) => Err(Error::msg(format!(
                 "will not create hard link {} to directory {}",
-                q(pair.dst),
-                q(earlier)
+                q(dst.shown),
+                q(shown)
             ))
             .into()),
             None => {
-                self.0.insert(id, pair.dst.to_path_buf());
+                let went = (dst.name.to_path_buf(), dst.shown.to_path_buf());
+                self.0.insert(id, went);
                 Ok(Proceed::Replace)
             }
         }

@@ -4,9 +4,11 @@ mod across;
 mod backups;
 pub mod cli;
 pub mod decide;
+mod dest;
 mod exchange;
 mod exec;
 mod existing;
+mod first;
 mod pair;
 mod progress;
 mod say;
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::{Raw, Target};
 use exec::{Failed, Mover};
-use pair::{stat_dir, Job};
+use pair::Job;
 use say::PROG;
 
 use crate::names;
@@ -139,18 +141,16 @@ fn run(raw: Raw, operands: Vec<OsString>) -> ExitCode {
 }
 
 /// Turn the operands into jobs; fails only when the target directory is
-/// unusable, which GNU treats as fatal.
+/// unusable, which GNU treats as fatal. A target directory is opened here,
+/// once, for all the moves into it.
 fn plan(opts: &cli::Options, operands: Vec<OsString>) -> Result<Vec<Job>, Error> {
     let mut sources: Vec<PathBuf> = operands.into_iter().map(PathBuf::from).collect();
     let strip = |p: PathBuf| match opts.strip_trailing_slashes {
         true => names::strip_trailing_slashes(&p),
         false => p,
     };
-    let dir = match &opts.target {
-        Target::Dir(d) => {
-            check_dir(d, "target directory")?;
-            d.clone()
-        }
+    let (dir, fd) = match &opts.target {
+        Target::Dir(d) => (d.clone(), open_target(d, "target directory")?),
         Target::NoTarget => {
             let dst = strip(sources.pop().unwrap_or_default());
             let src = strip(sources.pop().unwrap_or_default());
@@ -170,27 +170,29 @@ fn plan(opts: &cli::Options, operands: Vec<OsString>) -> Result<Vec<Job>, Error>
         }
         _ => {
             let d = sources.pop().unwrap_or_default();
-            check_dir(&d, "target")?;
-            d
+            let fd = open_target(&d, "target")?;
+            (d, fd)
         }
     };
+    let fd = fd.map(std::rc::Rc::new);
     Ok(sources
         .into_iter()
         .map(|s| {
             let s = strip(s);
-            let dst = names::into_dir(&dir, &s);
-            Job::Onto(s, dst)
+            let shown = names::into_dir(&dir, &s);
+            match &fd {
+                Some(fd) => {
+                    let name = PathBuf::from(names::base(&s));
+                    Job::Into(s, fd.clone(), name, shown)
+                }
+                None => Job::Onto(s, shown),
+            }
         })
         .collect())
 }
 
-fn check_dir(d: &Path, what: &str) -> Result<(), Error> {
-    match stat_dir(d) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::io(
-            format!("{what} {}", q(d)),
-            std::io::Error::from_raw_os_error(rustix::io::Errno::NOTDIR.raw_os_error()),
-        )),
-        Err(e) => Err(Error::io(format!("{what} {}", q(d)), e)),
-    }
+/// Open the target directory `d` (see [`crate::at::open_target`]); GNU's error
+/// if it is not one.
+fn open_target(d: &Path, what: &str) -> Result<Option<std::os::fd::OwnedFd>, Error> {
+    crate::at::open_target(d, true).map_err(|e| Error::io(format!("{what} {}", q(d)), e))
 }

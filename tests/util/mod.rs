@@ -200,6 +200,21 @@ impl Scratch {
         fs::symlink_metadata(self.path(name)).is_ok()
     }
 
+    /// Set both times of `name` (not following a symlink) to `secs`.
+    pub fn touch(&self, name: &str, secs: i64) -> &Self {
+        let t = rustix::fs::Timespec {
+            tv_sec: secs as _,
+            tv_nsec: 0,
+        };
+        let times = rustix::fs::Timestamps {
+            last_access: t,
+            last_modification: t,
+        };
+        let nofollow = rustix::fs::AtFlags::SYMLINK_NOFOLLOW;
+        rustix::fs::utimensat(rustix::fs::CWD, self.path(name), &times, nofollow).unwrap();
+        self
+    }
+
     pub fn link_target(&self, name: &str) -> PathBuf {
         fs::read_link(self.path(name)).unwrap()
     }
