@@ -69,9 +69,8 @@ fn canonical_missing(name: &[u8]) -> Option<Vec<u8>> {
             // a loop, which CAN_MISSING leaves unresolved.
             let mut parent = out.clone();
             pop_component(&mut parent);
-            let st = rustix::fs::stat(OsStr::from_bytes(&parent)).ok()?;
-            #[allow(clippy::unnecessary_cast)]
-            let key = (st.st_dev as u64, st.st_ino as u64, todo[start..].to_vec());
+            let st = crate::platform::stat(OsStr::from_bytes(&parent)).ok()?;
+            let key = (st.dev, st.ino, todo[start..].to_vec());
             if !seen.insert(key) {
                 continue;
             }

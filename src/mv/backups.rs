@@ -94,9 +94,8 @@ fn source_is_dst_backup(src: &Path, src_meta: &Meta, dest: &Dest, suffix: &OsStr
     }
     let mut backup = dest.name.as_os_str().to_os_string();
     backup.push(suffix);
-    #[allow(clippy::unnecessary_cast)]
-    rustix::fs::statat(dest.dir, Path::new(&backup), rustix::fs::AtFlags::empty())
-        .is_ok_and(|st| (st.st_dev as u64, st.st_ino as u64) == (src_meta.dev, src_meta.ino))
+    crate::platform::statat(dest.dir, Path::new(&backup), rustix::fs::AtFlags::empty())
+        .is_ok_and(|st| (st.dev, st.ino) == (src_meta.dev, src_meta.ino))
 }
 
 impl Backup {

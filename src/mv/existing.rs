@@ -88,9 +88,7 @@ fn resolves_to(src: &Path, dst: &Dest, dst_meta: &Meta) -> bool {
             return crate::at::same_entry((rustix::fs::CWD, &abs), (dst.dir, dst.name));
         }
     }
-    #[allow(clippy::unnecessary_cast)]
-    rustix::fs::stat(src)
-        .is_ok_and(|st| (st.st_dev as u64, st.st_ino as u64) == (dst_meta.dev, dst_meta.ino))
+    crate::platform::stat(src).is_ok_and(|st| (st.dev, st.ino) == (dst_meta.dev, dst_meta.ino))
 }
 
 /// Ask on stderr, read the answer from stdin (GNU's `yesno`).
