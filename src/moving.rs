@@ -80,7 +80,10 @@ pub enum MoveError {
     /// The cancel check said stop. Nothing changed.
     Cancelled,
     /// The destination is in place, but not all of SOURCE could be
-    /// removed; the reasons, one a line, end with where the rest is.
+    /// removed; the reasons, one a line, end with where the rest is. With
+    /// [`Move::durable`], also when the destination's directory could not
+    /// be flushed: SOURCE is then kept whole, so that a power cut cannot
+    /// lose both.
     Incomplete(String),
     /// Anything else, with what was being done. Nothing changed.
     Io {

@@ -335,6 +335,43 @@ mod traced {
         no_flush(&calls);
     }
 
+    /// A copy across file systems whose directory cannot be flushed (`EIO`
+    /// injected into the first `fsync` of a directory): DEST is in place
+    /// and SOURCE is kept, so that a power cut cannot lose both; pmv says
+    /// so and fails.
+    #[test]
+    fn pmv_sync_across_keeps_source_when_dest_directory_cannot_be_flushed() {
+        if !strace_ready() {
+            return;
+        }
+        let Some(f) = util::far() else { return };
+        let s = Scratch::new();
+        s.file("a", "A");
+        // The generic backend flushes the copied file first (no syncfs).
+        let nth = if cfg!(pmv_backend = "posix") { 2 } else { 1 };
+        let out = Command::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e"])
+            .arg(format!("inject=fsync:error=EIO:when={nth}+"))
+            .arg(util::bin("pmv"))
+            .args([os("--sync"), os("a"), f.path("a").as_os_str()])
+            .current_dir(s.dir.path())
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "pmv: cannot sync '{}': Input/output error\npmv: 'a' is kept\n",
+                f.dir.path().display()
+            )
+        );
+        assert_eq!(s.tree(), util::lines(&["a f:A"]));
+        assert_eq!(f.tree(), util::lines(&["a f:A"]));
+    }
+
     /// The library's durable variants, each run in a child process
     /// ([`durable_child`]) under strace.
     #[test]

@@ -204,8 +204,8 @@ impl Move<'_> {
     }
 
     /// Carry out the move. Problems after DEST is in place (parts of
-    /// SOURCE that could not be removed) go to `report`, and make
-    /// `Done::clean` false.
+    /// SOURCE that could not be removed, or with `sync` a directory that
+    /// could not be flushed) go to `report`, and make `Done::clean` false.
     pub fn run(
         &self,
         links: &mut Links,
@@ -242,12 +242,42 @@ impl Move<'_> {
         relink(links, &copied.linked, commit.is_ok().then_some(&dst));
         commit?;
         let _ = private.remove();
-        if self.settings.sync && platform::sync_dir(dst.dir.as_fd()).is_ok() {
-            steps.push(format!("fsync of {}", q(crate::names::parent(self.dst))));
+        if !self.flush_dest(&dst, report, &mut steps) {
+            return Ok(Done {
+                steps,
+                clean: false,
+            });
         }
 
         let clean = self.let_go(&src, &st, hid, copied.seen, report, &mut steps);
         Ok(Done { steps, clean })
+    }
+
+    /// With `sync`, flush DEST's directory once the copy is in place.
+    /// If that fails, DEST's new entry may not survive a power cut while
+    /// SOURCE's removal might: say so and return `false`, and SOURCE
+    /// stays, so that one of the two does.
+    fn flush_dest(
+        &self,
+        dst: &End<'_>,
+        report: &mut dyn FnMut(String),
+        steps: &mut Vec<String>,
+    ) -> bool {
+        if !self.settings.sync {
+            return true;
+        }
+        let dir = crate::names::parent(self.dst);
+        match platform::sync_dir(dst.dir.as_fd()) {
+            Ok(()) => {
+                steps.push(format!("fsync of {}", q(dir)));
+                true
+            }
+            Err(e) => {
+                report(Error::io(format!("cannot sync {}", q(dir)), e).to_string());
+                report(format!("{} is kept", q(self.src)));
+                false
+            }
+        }
     }
 
     /// Steps 4 and 5: SOURCE leaves its name in one step, then goes.
