@@ -79,6 +79,10 @@ pub enum MoveError {
     Changed(String),
     /// The cancel check said stop. Nothing changed.
     Cancelled,
+    /// SOURCE is a directory and the destination is inside it (also
+    /// through a bind mount or another view of the same tree). Nothing
+    /// changed.
+    IntoItself(String),
     /// The destination is in place, but not all of SOURCE could be
     /// removed; the reasons, one a line, end with where the rest is. With
     /// [`Move::durable`], also when the destination's directory could not
@@ -101,9 +105,10 @@ impl fmt::Display for MoveError {
             MoveError::Unsupported(e) => {
                 write!(f, "not supported atomically here: {}", report::strerror(e))
             }
-            MoveError::NotAtomic(m) | MoveError::Changed(m) | MoveError::Incomplete(m) => {
-                f.write_str(m)
-            }
+            MoveError::NotAtomic(m)
+            | MoveError::Changed(m)
+            | MoveError::IntoItself(m)
+            | MoveError::Incomplete(m) => f.write_str(m),
             MoveError::Cancelled => f.write_str("cancelled"),
             MoveError::Io { context, source } => {
                 write!(f, "{context}: {}", report::strerror(source))
@@ -288,6 +293,7 @@ impl<'a> Move<'a> {
                 return Err(match e.kind() {
                     Kind::Changed => MoveError::Changed(e.to_string()),
                     Kind::NotAtomic => MoveError::NotAtomic(e.to_string()),
+                    Kind::IntoItself => MoveError::IntoItself(e.to_string()),
                     Kind::Other => match e.into_parts() {
                         (context, Some(source)) => MoveError::Io { context, source },
                         (message, None) => MoveError::Io {
@@ -317,11 +323,25 @@ impl<'a> Move<'a> {
             return MoveError::Unsupported(e);
         }
         let (a, b) = (q(&self.from), q(&self.to));
+        if errno(&e) == Some(Errno::INVAL) && !self.exchange && self.goes_into_itself() {
+            return MoveError::IntoItself(format!(
+                "cannot move {a} to a subdirectory of itself, {b}"
+            ));
+        }
         let context = match self.exchange {
             true => format!("cannot exchange {a} and {b}"),
             false => format!("cannot move {a} to {b}"),
         };
         MoveError::Io { context, source: e }
+    }
+}
+
+impl Move<'_> {
+    /// Whether `from` is a directory that holds the directory `to` would
+    /// be made in (the kernel's `EINVAL` for such a rename).
+    fn goes_into_itself(&self) -> bool {
+        platform::lstat(&self.from)
+            .is_ok_and(|from| from.is_dir() && engine::holds(from.id(), rustix::fs::CWD, &self.to))
     }
 }
 

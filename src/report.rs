@@ -121,6 +121,8 @@ pub enum Kind {
     /// The step that would be needed is not atomic, and atomicity was
     /// required.
     NotAtomic,
+    /// A directory would be moved into itself.
+    IntoItself,
 }
 
 impl Error {
@@ -154,6 +156,14 @@ impl Error {
     pub fn not_atomic(message: impl Into<String>) -> Self {
         Error {
             kind: Kind::NotAtomic,
+            ..Error::msg(message)
+        }
+    }
+
+    /// A directory would be moved into itself.
+    pub fn into_itself(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::IntoItself,
             ..Error::msg(message)
         }
     }

@@ -758,6 +758,12 @@ fn directory_into_itself_through_a_bind_mount_copies_nothing() {
     assert!(staging(&e.join("bm")).is_empty());
     assert!(staging(&e.join("bm/d/sub")).is_empty());
     assert!(!e.join("bm/d/sub/d").exists());
+    // The library says which error it is.
+    let err = pmv::Move::new(e.join("bm/d"), e.join("bmv/d/sub/d"))
+        .run()
+        .unwrap_err();
+    assert!(matches!(err, pmv::MoveError::IntoItself(_)), "{err:?}");
+    assert_eq!(listing(&e.join("bm")), before);
     assert!(
         used() <= used_before,
         "{} blocks left used",

@@ -144,6 +144,27 @@ fn walk(dir: &Path) -> usize {
 
 /// The typed errors: an existing DEST with `no_replace`, a missing
 /// SOURCE, and a cancelled copy, each changing nothing.
+/// A directory moved into itself is its own error, on one file system
+/// (the kernel's `EINVAL`) as across two (tests/hostile.rs, through a bind
+/// mount), and nothing changes.
+#[test]
+fn a_directory_into_itself_is_its_own_error() {
+    let here = tempfile::tempdir().unwrap();
+    let d = here.path().join("d");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    for to in [d.join("sub/d"), d.join("d")] {
+        let e = pmv::Move::new(&d, &to).run().unwrap_err();
+        match &e {
+            pmv::MoveError::IntoItself(m) => {
+                assert!(m.contains("subdirectory of itself"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!to.exists());
+    }
+    assert!(d.join("sub").is_dir());
+}
+
 #[test]
 fn move_errors_are_typed_and_change_nothing() {
     let Some(far) = util::far() else { return };

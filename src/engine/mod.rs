@@ -346,7 +346,7 @@ impl Move<'_> {
     /// mount or another view of the same tree).
     fn refuse_into_itself(&self, dst: &End<'_>, st: &Info) -> Result<(), Failure> {
         if st.is_dir() && inside(dst.dir.as_fd(), st.id()).map_err(|e| self.cannot(e))? {
-            return Err(Error::msg(format!(
+            return Err(Error::into_itself(format!(
                 "cannot copy a directory, {}, into itself, {}",
                 q(self.src),
                 q(self.dst)
@@ -646,6 +646,14 @@ fn trailing(p: &[u8]) -> usize {
         n += 1;
     }
     n
+}
+
+/// Whether the directory that would hold `name` (relative to `at`) is
+/// the directory `target` or inside it: a directory moved to `name` would
+/// go into itself.
+pub fn holds(target: FileId, at: BorrowedFd<'_>, name: &Path) -> bool {
+    open_dir_at(at, crate::names::parent(name))
+        .is_ok_and(|fd| inside(fd.as_fd(), target).unwrap_or(false))
 }
 
 /// Whether the directory `dir`, or one of its ancestors, is `target`:

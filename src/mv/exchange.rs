@@ -2,8 +2,6 @@
 //! emulated with three renames.
 
 use std::io;
-use std::os::fd::BorrowedFd;
-use std::path::Path;
 
 use rustix::fs::CWD;
 
@@ -63,24 +61,14 @@ pub fn run(opts: &Options, pair: &Pair) -> Result<(), Failed> {
 /// Whether one side of `pair` is a directory that holds the other (at any
 /// depth), which no exchange can do.
 fn one_inside_other(pair: &Pair) -> bool {
-    let holds = |dir: &Meta, at: BorrowedFd, name: &Path| {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        dir.dir
-            && rustix::fs::openat(at, crate::names::parent(name), flags, Mode::empty()).is_ok_and(
-                |fd| {
-                    crate::engine::inside(
-                        std::os::fd::AsFd::as_fd(&fd),
-                        crate::platform::FileId {
-                            dev: dir.dev,
-                            ino: dir.ino,
-                        },
-                    )
-                    .unwrap_or(false)
-                },
-            )
+    use crate::engine::holds;
+    let id = |m: &Meta| crate::platform::FileId {
+        dev: m.dev,
+        ino: m.ino,
     };
+    let src = &pair.src_meta;
     pair.dst_meta.is_some_and(|d| {
-        holds(&pair.src_meta, pair.dst.dir, pair.dst.name) || holds(&d, CWD, pair.src)
+        (src.dir && holds(id(src), pair.dst.dir, pair.dst.name))
+            || (d.dir && holds(id(&d), CWD, pair.src))
     })
 }
