@@ -1,6 +1,6 @@
 //! The atomic operations, for Rust callers and for the two programs.
 
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
@@ -8,6 +8,7 @@ use std::path::Path;
 use rustix::fs::CWD;
 
 use crate::platform;
+use crate::private::Private;
 
 /// Rename `from` to `to`, atomically replacing `to` if it exists: a reader
 /// of `to` sees the old entry or the new one, never neither.
@@ -98,32 +99,43 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make the new entry for `to` (relative to `dir`) with `make` (given its
-/// path relative to `dir`: `to`'s own name inside a private directory
-/// beside `to`), rename it over `to`, and remove the directory. Nothing
-/// staged survives a failure, and SIGINT, SIGTERM and SIGHUP wait until
-/// the rename is done or undone. Two system calls more than a bare
-/// link-then-rename: `mkdirat` and `unlinkat`; three with `may_alias`,
-/// where the new entry may be another name of `to`'s own file (a hard
-/// link), which `rename(2)` leaves in place and is then removed.
+/// Make the new entry for `to` (relative to `dir`) with `make`, given a
+/// private directory beside `to` and `to`'s own name to make there; rename
+/// it over `to`, and remove the directory. Nothing staged survives a
+/// failure, and SIGINT, SIGTERM and SIGHUP wait until the rename is done
+/// or undone.
+///
+/// The private directory is made, opened without following symlinks and
+/// checked to be this process's own ([`Private::create`]); the entry is
+/// made, renamed and (on failure) removed relative to that descriptor. A
+/// user who may write `to`'s directory can rename it away and put a
+/// symlink in its place, but cannot make a name through it reach another
+/// directory: by path, root's `pln -sf X shared/passwd` could be led to
+/// make or remove `/etc/passwd`. `with_alias`: the new entry may be another
+/// name of `to`'s own file (a hard link), which `rename(2)` leaves in
+/// place; it is then removed.
+///
+/// [`Private::create`]: crate::private::Private::create
 fn stage_then_replace(
     dir: BorrowedFd<'_>,
     to: &Path,
-    may_alias: bool,
-    make: impl FnOnce(&Path) -> io::Result<()>,
+    with_alias: bool,
+    make: impl FnOnce(BorrowedFd<'_>, &CStr) -> io::Result<()>,
 ) -> io::Result<&'static str> {
     let _held = platform::hold_signals();
-    let private = crate::private::create_path(dir, crate::names::parent(to))?;
-    let staged = private.join(crate::names::base(to));
-    let result = make(&staged).and_then(|()| platform::replace(dir, &staged, dir, to));
+    let private = Private::create(dir, crate::names::parent(to))?;
+    let base = crate::names::base(to);
+    let name = crate::private::cstr(base)?;
+    let result = make(private.fd(), &name)
+        .and_then(|()| platform::replace(private.fd(), Path::new(base), dir, to));
     // Gone after a rename, unless it was between two names of one file,
     // which rename(2) leaves both in place: only a hard link can be that.
-    if result.is_err() || may_alias {
-        let _ = rustix::fs::unlinkat(dir, &staged, rustix::fs::AtFlags::empty());
+    if result.is_err() || with_alias {
+        let _ = rustix::fs::unlinkat(private.fd(), &name, rustix::fs::AtFlags::empty());
     }
     // The entry is in place (or gone); an empty directory that cannot be
     // removed is not worth failing for.
-    let _ = rustix::fs::unlinkat(dir, &private, rustix::fs::AtFlags::REMOVEDIR);
+    let _ = private.remove();
     result
 }
 
@@ -158,8 +170,8 @@ pub(crate) fn flip_symlink_at(
     original: &OsStr,
     (dir, link): (BorrowedFd<'_>, &Path),
 ) -> io::Result<&'static str> {
-    stage_then_replace(dir, link, false, |at| {
-        rustix::fs::symlinkat(original, dir, at).map_err(Into::into)
+    stage_then_replace(dir, link, false, |at, name| {
+        rustix::fs::symlinkat(original, at, name).map_err(Into::into)
     })
     .map(|_| "symlinkat in a private directory, then renameat")
 }
@@ -194,9 +206,9 @@ pub(crate) fn link_replacing_at(
     (from_dir, original): (BorrowedFd<'_>, &Path),
     (dir, link): (BorrowedFd<'_>, &Path),
 ) -> io::Result<&'static str> {
-    stage_then_replace(dir, link, true, |at| {
+    stage_then_replace(dir, link, true, |at, name| {
         let flags = rustix::fs::AtFlags::empty();
-        rustix::fs::linkat(from_dir, original, dir, at, flags).map_err(Into::into)
+        rustix::fs::linkat(from_dir, original, at, name, flags).map_err(Into::into)
     })
     .map(|_| "linkat in a private directory, then renameat")
 }

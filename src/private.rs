@@ -51,27 +51,6 @@ pub fn cstr(name: &OsStr) -> io::Result<CString> {
     CString::new(name.as_bytes()).map_err(|_| Errno::INVAL.into())
 }
 
-/// Create a private directory in `prefix` (relative to `within`) and
-/// return its path relative to `within`: the light form for staging one link,
-/// where nothing is set on the entry after it is made. Whoever could swap
-/// this directory for another between two calls can write `prefix`, and so
-/// could replace the final name itself; a sticky directory keeps them from
-/// both.
-///
-/// # Errors
-/// Whatever `mkdirat` reports, or `EEXIST` if no free name was found.
-pub fn create_path(within: BorrowedFd<'_>, prefix: &Path) -> io::Result<std::path::PathBuf> {
-    for _ in 0..64 {
-        let path = prefix.join(random_name());
-        match rustix::fs::mkdirat(within, &path, Mode::from_raw_mode(0o700)) {
-            Ok(()) => return Ok(path),
-            Err(Errno::EXIST) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Errno::EXIST.into())
-}
-
 /// A private staging directory; removed with its content when dropped,
 /// unless [`Private::remove`] or [`Private::keep`] was called.
 pub struct Private<'a> {

@@ -1007,3 +1007,80 @@ fn staging_in_a_world_writable_directory_is_private() {
     );
     assert!(staging(s.dir.path()).is_empty(), "{r:?}");
 }
+
+// ---- 8. pln -sf into a directory another user may write ------------------------
+
+/// Watches D for root's `.pmv-*` staging directories and, for each, moves
+/// it away and puts a symlink to VICTIM in its place: whatever pln then
+/// does by a path through the staging directory happens in VICTIM.
+const REDIRECT_STAGING: &str = r#"
+my ($dir, $victim) = @ARGV;
+print $log "ready\n";
+my $k = 0;
+until (done()) {
+    opendir(my $d, $dir) or last;
+    my @names = grep { /^\.pmv-/ } readdir($d);
+    closedir($d);
+    for my $name (@names) {
+        my $p = "$dir/$name";
+        my @st = lstat($p) or next;
+        next if -l _ || !-d _ || $st[4] != 0;
+        $k++;
+        rename($p, "$dir/moved.$k") or next;
+        symlink($victim, $p) and print $log "redirected $name\n";
+    }
+    nap(0.0002);
+}
+"#;
+
+/// Root runs `pln -sf NEW D/passwd` in a directory D that uid 65534 may
+/// write (not sticky), while that user swaps root's staging directory for
+/// a symlink to a root-only directory holding its own `passwd`, in the
+/// window after `mkdirat` (widened). Made by path, the staged link would
+/// go through the symlink: `symlinkat` there fails with `EEXIST`, and the
+/// clean-up `unlinkat` then removes root's `passwd`. pln works in the
+/// staging directory through a descriptor opened without following
+/// symlinks, so nothing outside D changes.
+#[test]
+#[serial]
+fn pln_staging_swapped_for_a_symlink_reaches_nothing_outside() {
+    if !ready("the pln staging race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let s = open_scratch();
+    s.file("etc/passwd", "root:x:0:0\n").dir("D");
+    mode(&s.path("etc"), 0o700);
+    let d = s.path("D");
+    lchown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
+    mode(&d, 0o755);
+    s.file("D/passwd", "old\n");
+    let before = listing(&s.path("etc"));
+    let mut attacker = Attacker::start(
+        REDIRECT_STAGING,
+        s.dir.path(),
+        &[d.as_os_str(), s.path("etc").as_os_str()],
+    );
+    let r = output(
+        Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e", "trace=mkdirat,mkdir"])
+            .args(["-e", "inject=mkdirat,mkdir:delay_exit=300000"])
+            .arg(util::bin("pln"))
+            .args(["-sf", "NEW", "D/passwd"])
+            .current_dir(s.dir.path()),
+    );
+    let log = attacker.stop();
+    assert!(
+        log.contains("redirected .pmv-"),
+        "the attacker never redirected a staging directory: {log}; pln: {r:?}"
+    );
+    assert_eq!(
+        listing(&s.path("etc")),
+        before,
+        "root's directory changed through the staging name; pln: {r:?}; attacker: {log}"
+    );
+    assert_eq!(s.read("etc/passwd"), "root:x:0:0\n");
+    // pln refused to stage through the symlink, and D/passwd is as it was.
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(s.read("D/passwd"), "old\n");
+    assert_eq!(root_staging(&d), Vec::<String>::new(), "{r:?}");
+}
