@@ -249,8 +249,13 @@ fn noreplace_checks(
 ///
 /// # References
 /// - [POSIX `openat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html)
-#[cfg(feature = "cli")]
-#[cfg_attr(target_os = "linux", allow(dead_code))]
+#[cfg(all(
+    feature = "cli",
+    any(
+        pmv_backend = "posix",
+        not(any(target_os = "linux", target_os = "android"))
+    )
+))]
 pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
     open_dir_for(path, rustix::fs::OFlags::RDONLY)
 }
