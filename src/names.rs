@@ -82,6 +82,18 @@ pub fn into_dir(dir: &Path, src: &Path) -> PathBuf {
 }
 
 #[cfg(feature = "cli")]
+/// How the sibling `rel` of a name is shown, given the name as shown
+/// (`shown`, which ends with `name`, the name in its directory): the shown
+/// directory part, then `rel` (`d/a` with `a~` → `d/a~`).
+pub fn shown_sibling(shown: &Path, name: &Path, rel: &Path) -> PathBuf {
+    let shown = shown.as_os_str().as_bytes();
+    let prefix = shown.len().saturating_sub(name.as_os_str().len());
+    let mut out = shown[..prefix].to_vec();
+    out.extend_from_slice(rel.as_os_str().as_bytes());
+    PathBuf::from(OsString::from_vec(out))
+}
+
+#[cfg(feature = "cli")]
 /// `name` without trailing slashes (`--strip-trailing-slashes`).
 pub fn strip_trailing_slashes(name: &Path) -> PathBuf {
     trim(name).to_path_buf()

@@ -3,10 +3,8 @@
 //! the backup, and one atomic replacement.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -150,7 +148,11 @@ impl Linker {
             let (shown, text) = (q(&dest.shown), q(&text));
             match &backup {
                 Some(b) => {
-                    let b = q(shown_sibling(dest, &b.name));
+                    let b = q(crate::names::shown_sibling(
+                        &dest.shown,
+                        &dest.name,
+                        &b.name,
+                    ));
                     report::out(format_args!("{b} ~ {shown} {arrow}> {text}"))
                 }
                 None => report::out(format_args!("{shown} {arrow}> {text}")),
@@ -335,13 +337,4 @@ impl Linker {
             ),
         }
     }
-}
-
-/// How DEST's sibling `rel` (relative to DEST's directory) is shown.
-fn shown_sibling(dest: &Dest, rel: &Path) -> PathBuf {
-    let shown = dest.shown.as_os_str().as_bytes();
-    let prefix = shown.len().saturating_sub(dest.name.as_os_str().len());
-    let mut out = shown[..prefix].to_vec();
-    out.extend_from_slice(rel.as_os_str().as_bytes());
-    PathBuf::from(OsString::from_vec(out))
 }

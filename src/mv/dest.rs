@@ -53,12 +53,7 @@ impl<'a> Dest<'a> {
     /// How a sibling of DEST named `rel` (relative to `dir`, as a backup
     /// name is) is shown: DEST's shown directory part, then `rel`.
     pub fn shown_sibling(&self, rel: &Path) -> PathBuf {
-        use std::os::unix::ffi::{OsStrExt, OsStringExt};
-        let shown = self.shown.as_os_str().as_bytes();
-        let prefix = shown.len().saturating_sub(self.name.as_os_str().len());
-        let mut out = shown[..prefix].to_vec();
-        out.extend_from_slice(rel.as_os_str().as_bytes());
-        PathBuf::from(std::ffi::OsString::from_vec(out))
+        crate::names::shown_sibling(self.shown, self.name, rel)
     }
 }
 
