@@ -242,10 +242,11 @@ fn noreplace_checks(
     Ok(src.is_dir())
 }
 
-/// Open the directory `path` (following symlinks), to reach entries in it
-/// by name afterwards whatever happens to `path`: `O_DIRECTORY`, for
-/// reading, which a directory that may be searched but not read refuses
-/// (`EACCES`). Linux's backend opens with `O_PATH` instead.
+/// Open the directory `path`, to reach entries in it by name afterwards
+/// whatever happens to `path`: `O_DIRECTORY`, for reading, which a
+/// directory that may be searched but not read refuses (`EACCES`). With
+/// `follow` false a symlink as the last component is refused
+/// (`O_NOFOLLOW`). Linux's backend opens with `O_PATH` instead.
 ///
 /// # References
 /// - [POSIX `openat`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html)
@@ -256,16 +257,23 @@ fn noreplace_checks(
         not(any(target_os = "linux", target_os = "android"))
     )
 ))]
-pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
-    open_dir_for(path, rustix::fs::OFlags::RDONLY)
+pub fn open_dir(path: &Path, follow: bool) -> io::Result<std::os::fd::OwnedFd> {
+    open_dir_for(path, rustix::fs::OFlags::RDONLY, follow)
 }
 
-/// Open the directory `path` (following symlinks) with `access`
-/// (`O_RDONLY`, or a backend's `O_PATH`).
+/// Open the directory `path` with `access` (`O_RDONLY`, or a backend's
+/// `O_PATH`), following a symlink as the last component only if `follow`.
 #[cfg(feature = "cli")]
-pub fn open_dir_for(path: &Path, access: rustix::fs::OFlags) -> io::Result<std::os::fd::OwnedFd> {
+pub fn open_dir_for(
+    path: &Path,
+    access: rustix::fs::OFlags,
+    follow: bool,
+) -> io::Result<std::os::fd::OwnedFd> {
     use rustix::fs::OFlags;
-    let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let mut flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
     Ok(rustix::fs::openat(
         rustix::fs::CWD,
         path,

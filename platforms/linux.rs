@@ -101,15 +101,16 @@ pub fn exchange(
     }
 }
 
-/// Open the directory `path` (following symlinks) with `O_PATH`, to reach
-/// entries in it by name afterwards whatever happens to `path`; search
-/// permission is enough, as for GNU's target directory.
+/// Open the directory `path` with `O_PATH`, to reach entries in it by name
+/// afterwards whatever happens to `path`; search permission is enough, as
+/// for GNU's target directory. With `follow` false a symlink as the last
+/// component is refused (`O_NOFOLLOW`).
 ///
 /// # References
 /// - [open(2)](https://man7.org/linux/man-pages/man2/open.2.html)
 #[cfg(feature = "cli")]
-pub fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
-    super::common::open_dir_for(path, rustix::fs::OFlags::PATH)
+pub fn open_dir(path: &Path, follow: bool) -> io::Result<std::os::fd::OwnedFd> {
+    super::common::open_dir_for(path, rustix::fs::OFlags::PATH, follow)
 }
 
 static NO_COPY_FILE_RANGE: AtomicBool = AtomicBool::new(false);

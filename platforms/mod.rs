@@ -8,7 +8,7 @@
 //! | `rename_noreplace(dir, from, dir, to)` | move only if `to` does not exist, atomically |
 //! | `rename_if_absent(dir, from, dir, to)` | the same by looking first, not atomic (for a move that may replace anyway) |
 //! | `exchange(dir, a, dir, b)` | swap two names atomically |
-//! | `open_dir(path)` | open a directory to work relative to it (`O_PATH` where there is one) |
+//! | `open_dir(path, follow)` | open a directory to work relative to it (`O_PATH` where there is one; `O_NOFOLLOW` unless `follow`) |
 //! | `copy_data(from, to, progress)` | copy the rest of a file's data, fastest way first |
 //! | `copy_range(from, to, start, end, progress)` | copy one data region of a sparse file |
 //! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |

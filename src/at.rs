@@ -21,15 +21,24 @@ use crate::report::errno;
 /// # Errors
 /// Why `path` is not a directory that can be reached.
 pub fn open_target(path: &Path, follow: bool) -> io::Result<Option<OwnedFd>> {
-    let kind = |flags| crate::platform::statat(CWD, path, flags).map(|st| st.kind);
-    if !follow && kind(AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|k| k == FileType::Symlink) {
+    let nofollow = if follow {
+        AtFlags::empty()
+    } else {
+        AtFlags::SYMLINK_NOFOLLOW
+    };
+    let kind = || crate::platform::statat(CWD, path, nofollow).map(|st| st.kind);
+    let symlink = || !follow && kind().is_ok_and(|k| k == FileType::Symlink);
+    if symlink() {
         return Err(Errno::NOTDIR.into());
     }
-    match crate::platform::open_dir(path) {
+    // The open itself refuses a symlink with `-n` (`O_NOFOLLOW`): one put
+    // there since the check is not followed either.
+    match crate::platform::open_dir(path, follow) {
         Ok(fd) => Ok(Some(fd)),
+        Err(e) if errno(&e) == Some(Errno::LOOP) && symlink() => Err(Errno::NOTDIR.into()),
         Err(e)
             if errno(&e) == Some(Errno::ACCESS)
-                && kind(AtFlags::empty()).is_ok_and(|k| k == FileType::Directory) =>
+                && kind().is_ok_and(|k| k == FileType::Directory) =>
         {
             Ok(None)
         }

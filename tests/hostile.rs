@@ -1084,3 +1084,81 @@ fn pln_staging_swapped_for_a_symlink_reaches_nothing_outside() {
     assert_eq!(s.read("D/passwd"), "old\n");
     assert_eq!(root_staging(&d), Vec::<String>::new(), "{r:?}");
 }
+
+/// Waits until root's trace shows the target directory being opened, then
+/// puts a symlink to root's private directory at that name. Runs in the
+/// scratch directory.
+const PLANT_AT_OPEN: &str = r#"
+my ($trace, $name, $victim) = @ARGV;
+print $log "ready\n";
+until (done()) {
+    if (open(my $t, '<', $trace)) {
+        local $/;
+        my $seen = <$t> // '';
+        if (index($seen, "openat(AT_FDCWD, \"$name\"") >= 0) {
+            symlink($victim, $name) and print $log "planted $name\n";
+            last;
+        }
+    }
+    nap(0.0002);
+}
+"#;
+
+/// Root runs `pln -sfn NEW D/current` with `D/current` absent, in a
+/// directory D that uid 65534 may write. pln sees no symlink there, and
+/// in the window before it opens `D/current` as a directory to link into
+/// (widened), that user puts there a symlink to a root-only directory.
+/// Following it, root would make `NEW` inside that directory; `-n` opens
+/// without following (`O_NOFOLLOW`), so the symlink is the name replaced
+/// and nothing outside D changes. Eight `pln -sfn` racing on one new name
+/// hit the same window without any attacker.
+#[test]
+#[serial]
+fn pln_no_dereference_target_turned_symlink_is_not_followed() {
+    if !ready("the pln -n target race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let s = open_scratch();
+    s.file("etc/passwd", "root:x:0:0\n").dir("D");
+    mode(&s.path("etc"), 0o700);
+    let d = s.path("D");
+    lchown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
+    mode(&d, 0o755);
+    let before = listing(&s.path("etc"));
+    let trace = s.path("trace");
+    let mut attacker = Attacker::start(
+        PLANT_AT_OPEN,
+        s.dir.path(),
+        &[
+            trace.as_os_str(),
+            OsStr::new("D/current"),
+            s.path("etc").as_os_str(),
+        ],
+    );
+    let r = output(
+        Command::new("strace")
+            .args(["-f", "-P", "D/current", "-o"])
+            .arg(&trace)
+            .args(["-e", "trace=openat", "-e"])
+            .arg("inject=openat:delay_enter=500000")
+            .arg(util::bin("pln"))
+            .args(["-sfn", "NEW", "D/current"])
+            .current_dir(s.dir.path()),
+    );
+    let log = attacker.stop();
+    assert!(
+        log.contains("planted D/current"),
+        "the attacker never planted its symlink: {log}; pln: {r:?}"
+    );
+    assert_eq!(
+        listing(&s.path("etc")),
+        before,
+        "root linked into the directory the symlink leads to; pln: {r:?}; attacker: {log}"
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        fs::read_link(s.path("D/current")).unwrap(),
+        Path::new("NEW")
+    );
+    assert_eq!(root_staging(&d), Vec::<String>::new(), "{r:?}");
+}
