@@ -17,7 +17,7 @@
 //! [`File::sync_all`](std::fs::File::sync_all) on it before the rename.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags, CWD};
@@ -48,22 +48,37 @@ impl Dirs {
     /// directory already open (the same path, or the same `(dev, ino)`)
     /// is not opened again.
     pub(crate) fn open(names: &[&Path]) -> Result<Dirs, DirError> {
+        let at: Vec<_> = names.iter().map(|n| (CWD, *n, *n)).collect();
+        Dirs::open_at(&at)
+    }
+
+    /// [`Dirs::open`] for names relative to directories: each is
+    /// `(dir, name, shown)`, `shown` the name as messages give it. The
+    /// directory that holds a bare name is `dir` itself, reopened for
+    /// reading (`openat(dir, ".")`), not found again by a path.
+    pub(crate) fn open_at(names: &[(BorrowedFd<'_>, &Path, &Path)]) -> Result<Dirs, DirError> {
         let mut dirs: Vec<(PathBuf, OwnedFd)> = Vec::with_capacity(names.len());
-        for name in names {
+        let mut seen: Vec<(BorrowedFd<'_>, &Path)> = Vec::with_capacity(names.len());
+        for &(at, name, shown) in names {
             let dir = crate::names::parent(name);
-            if dirs.iter().any(|(d, _)| d == dir) {
+            if seen
+                .iter()
+                .any(|&(a, d)| a.as_raw_fd() == at.as_raw_fd() && d == dir)
+            {
                 continue;
             }
+            seen.push((at, dir));
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let fd = rustix::fs::openat(CWD, dir, flags, Mode::empty()).map_err(|e| DirError {
+            let shown = crate::names::parent(shown).to_path_buf();
+            let fd = rustix::fs::openat(at, dir, flags, Mode::empty()).map_err(|e| DirError {
                 #[cfg(feature = "cli")]
-                dir: dir.to_path_buf(),
+                dir: shown.clone(),
                 err: e.into(),
             })?;
             if !dirs.is_empty() && dirs.iter().any(|(_, open)| same(open, &fd)) {
                 continue;
             }
-            dirs.push((dir.to_path_buf(), fd));
+            dirs.push((shown, fd));
         }
         Ok(Dirs(dirs))
     }

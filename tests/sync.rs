@@ -335,6 +335,91 @@ mod traced {
         no_flush(&calls);
     }
 
+    /// Run `prog args` in `dir` under strace with every change (the calls
+    /// of [`CHANGES`]) delayed on entry by a quarter second; once the
+    /// first is under way, `meanwhile` runs. Its exit status and calls.
+    fn trace_racing(
+        dir: &Path,
+        prog: &Path,
+        args: &[&str],
+        meanwhile: impl FnOnce(),
+    ) -> (i32, Vec<Call>) {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let calls = format!("{},{},openat", CHANGES.join(","), FLUSHES.join(","));
+        let mut child = Command::new("strace")
+            .args(["-f", "-y", "-qq", "-e"])
+            .arg(format!("trace={calls}"))
+            .arg("-e")
+            .arg(format!("inject={}:delay_enter=250000", CHANGES.join(",")))
+            .arg("-o")
+            .arg(log.path())
+            .arg(prog)
+            .args(args)
+            .current_dir(dir)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        // strace writes a call's name and arguments when it enters it.
+        let start = std::time::Instant::now();
+        loop {
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+            if util::strace::lines(&text)
+                .iter()
+                .any(|l| CHANGES.iter().any(|c| l.starts_with(&format!("{c}("))))
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "no change under way: {text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        meanwhile();
+        let status = child.wait().unwrap();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        (status.code().unwrap_or(-1), parse(&text))
+    }
+
+    /// `--sync` with `-t DIR` flushes the directory that was opened and
+    /// moved or linked into, not whatever has DIR's name by then: DIR is
+    /// renamed to `D2` and a new `D` made while the change is under way.
+    #[test]
+    fn sync_with_a_target_directory_flushes_the_directory_opened() {
+        if !strace_ready() {
+            return;
+        }
+        for (prog, args) in [
+            ("pmv", &["--sync", "-t", "D", "a"][..]),
+            ("pln", &["--sync", "-s", "-t", "D", "a"]),
+        ] {
+            let s = Scratch::new();
+            s.file("a", "A").dir("D");
+            let swap = || {
+                std::fs::rename(s.path("D"), s.path("D2")).unwrap();
+                std::fs::create_dir(s.path("D")).unwrap();
+            };
+            let (code, calls) = trace_racing(s.dir.path(), &util::bin(prog), args, swap);
+            assert_eq!(code, 0, "{prog} {args:?}");
+            let mut want = vec![real(&s, "D2")];
+            if prog == "pmv" {
+                want.push(real(&s, ""));
+            }
+            assert_eq!(flushed_after_changes(&calls), want, "{prog} {args:?}");
+            assert!(
+                s.path("D2/a").symlink_metadata().is_ok(),
+                "{prog}: {:?}",
+                s.tree()
+            );
+            assert!(
+                s.path("D/a").symlink_metadata().is_err(),
+                "{prog}: {:?}",
+                s.tree()
+            );
+        }
+    }
+
     /// A copy across file systems whose directory cannot be flushed (`EIO`
     /// injected into the first `fsync` of a directory): DEST is in place
     /// and SOURCE is kept, so that a power cut cannot lose both; pmv says

@@ -159,7 +159,7 @@ impl Linker {
             }
         }
         if self.opts.sync {
-            crate::sync::dirs(&[&dest.shown])?;
+            crate::sync::dirs(&[(dest.dir(), &dest.name, &dest.shown)])?;
         }
         Ok(())
     }

@@ -319,7 +319,10 @@ impl Mover {
     ) -> Outcome {
         let dst = dest.shown;
         // The move is made: a failed flush is reported, not undone.
-        let synced = self.opts.sync.then(|| crate::sync::dirs(&[dst, src]));
+        let synced = self
+            .opts
+            .sync
+            .then(|| crate::sync::dirs(&[(dest.dir, dest.name, dst), (CWD, src, src)]));
         if let Some(Ok(step)) = &synced {
             steps.push(step.as_str());
         }
