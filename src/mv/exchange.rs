@@ -26,10 +26,8 @@ pub fn run(opts: &Options, pair: &Pair) -> Result<(), Failed> {
         Ok(mech) => {
             let mut steps = mech.to_string();
             if opts.sync {
-                steps = format!(
-                    "{steps}, then {}",
-                    crate::sync::dirs(&[(pair.dst.dir, pair.dst.name, dst), (CWD, src, src),])?
-                );
+                let dirs = [(pair.dst.dir, pair.dst.name, dst), (CWD, src, src)];
+                steps = format!("{steps}, then {}", crate::sync::dirs(&dirs)?);
             }
             if opts.debug {
                 report::error(
