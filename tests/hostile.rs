@@ -1033,6 +1033,18 @@ until (done()) {
 }
 "#;
 
+/// A scratch directory holding root's `etc` (0700, with a `passwd`) and
+/// `D`, a directory uid 65534 owns and may write; and `D`'s path.
+fn root_etc_and_shared_d() -> (Scratch, PathBuf) {
+    let s = open_scratch();
+    s.file("etc/passwd", "root:x:0:0\n").dir("D");
+    mode(&s.path("etc"), 0o700);
+    let d = s.path("D");
+    lchown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
+    mode(&d, 0o755);
+    (s, d)
+}
+
 /// Root runs `pln -sf NEW D/passwd` in a directory D that uid 65534 may
 /// write (not sticky), while that user swaps root's staging directory for
 /// a symlink to a root-only directory holding its own `passwd`, in the
@@ -1047,12 +1059,7 @@ fn pln_staging_swapped_for_a_symlink_reaches_nothing_outside() {
     if !ready("the pln staging race", &["strace", "setpriv", "perl"]) {
         return;
     }
-    let s = open_scratch();
-    s.file("etc/passwd", "root:x:0:0\n").dir("D");
-    mode(&s.path("etc"), 0o700);
-    let d = s.path("D");
-    lchown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
-    mode(&d, 0o755);
+    let (s, d) = root_etc_and_shared_d();
     s.file("D/passwd", "old\n");
     let before = listing(&s.path("etc"));
     let mut attacker = Attacker::start(
@@ -1118,12 +1125,7 @@ fn pln_no_dereference_target_turned_symlink_is_not_followed() {
     if !ready("the pln -n target race", &["strace", "setpriv", "perl"]) {
         return;
     }
-    let s = open_scratch();
-    s.file("etc/passwd", "root:x:0:0\n").dir("D");
-    mode(&s.path("etc"), 0o700);
-    let d = s.path("D");
-    lchown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
-    mode(&d, 0o755);
+    let (s, d) = root_etc_and_shared_d();
     let before = listing(&s.path("etc"));
     let trace = s.path("trace");
     let mut attacker = Attacker::start(
