@@ -336,3 +336,36 @@ fn make_fifo(dir: BorrowedFd<'_>, name: &CStr, perm: libc::mode_t) -> libc::c_in
     // SAFETY: as in make_node.
     unsafe { libc::mknodat(dir.as_raw_fd(), name.as_ptr(), libc::S_IFIFO | perm, 0) }
 }
+
+/// Whether the open directory `fd` has no entries but `.` and `..`. It is
+/// read from its current offset (a directory just opened: the start),
+/// which it leaves at the end.
+///
+/// # References
+/// - [Linux `getdents64`](https://man7.org/linux/man-pages/man2/getdents64.2.html),
+///   [POSIX `readdir`](https://pubs.opengroup.org/onlinepubs/9799919799/functions/readdir.html)
+pub fn is_empty_dir(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let dots = |name: &CStr| matches!(name.to_bytes(), b"." | b"..");
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // getdents64 on the descriptor itself: two calls for an empty
+        // directory, no second descriptor.
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
+        let mut entries = rustix::fs::RawDir::new(fd, &mut buf);
+        while let Some(entry) = entries.next() {
+            if !dots(entry?.file_name()) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        for entry in rustix::fs::Dir::read_from(fd)? {
+            if !dots(entry?.file_name()) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}

@@ -2,10 +2,11 @@
 
 use std::ffi::{CStr, OsStr};
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use rustix::fs::CWD;
+use rustix::fs::{Mode, OFlags, CWD};
 
 use crate::platform;
 use crate::private::Private;
@@ -99,44 +100,76 @@ pub fn unsupported_by_fs(err: &io::Error) -> bool {
     !platform::is_enosys(err) && platform::is_unsupported(err)
 }
 
-/// Make the new entry for `to` (relative to `dir`) with `make`, given a
-/// private directory beside `to` and `to`'s own name to make there; rename
-/// it over `to`, and remove the directory. Nothing staged survives a
-/// failure, and SIGINT, SIGTERM and SIGHUP wait until the rename is done
-/// or undone.
+/// What [`stage_then_replace`] did: the mechanism, and a problem after
+/// the change that the user should hear of (the private directory found
+/// no longer to be the one made, left in place), worded.
+pub(crate) struct Staged {
+    pub mechanism: &'static str,
+    pub left: Option<String>,
+}
+
+impl Staged {
+    /// What the library's own functions return: the mechanism. Their
+    /// callers have no terminal to be told on; a private directory left
+    /// in place (`left`) is found by its `.pmv-` prefix.
+    fn into_mechanism(self) -> &'static str {
+        let _left = self.left;
+        self.mechanism
+    }
+}
+
+/// Make the new entry for `to` (relative to `dir`; shown as `shown`) with
+/// `make`, given a private directory beside `to` and `to`'s own name to
+/// make there; rename it over `to`, and remove the directory. Nothing
+/// staged survives a failure, and SIGINT, SIGTERM and SIGHUP wait until
+/// the rename is done or undone.
 ///
-/// The private directory is made, opened without following symlinks and
-/// checked to be this process's own ([`Private::create`]); the entry is
-/// made, renamed and (on failure) removed relative to that descriptor. A
-/// user who may write `to`'s directory can rename it away and put a
-/// symlink in its place, but cannot make a name through it reach another
-/// directory: by path, root's `pln -sf X shared/passwd` could be led to
-/// make or remove `/etc/passwd`. `with_alias`: the new entry may be another
-/// name of `to`'s own file (a hard link), which `rename(2)` leaves in
-/// place; it is then removed.
+/// `to`'s directory is opened once; the private directory is made and
+/// opened relative to that descriptor and proven to be the one just made
+/// ([`Private::create`]), and the entry is made, renamed over `to` (in
+/// the directory opened) and, on failure, removed relative to those two
+/// descriptors. A user who may write `to`'s directory can rename the
+/// private directory away and put a symlink or a directory of root's in
+/// its place, but no name pln then acts on reaches it: by path, root's
+/// `pln -sf X shared/passwd` could be led to make or remove `/etc/passwd`.
+/// `with_alias`: the new entry may be another name of `to`'s own file (a
+/// hard link), which `rename(2)` leaves in place; it is then removed.
 ///
 /// [`Private::create`]: crate::private::Private::create
 fn stage_then_replace(
-    dir: BorrowedFd<'_>,
-    to: &Path,
+    (dir, to): (BorrowedFd<'_>, &Path),
+    shown: &Path,
     with_alias: bool,
     make: impl FnOnce(BorrowedFd<'_>, &CStr) -> io::Result<()>,
-) -> io::Result<&'static str> {
+) -> io::Result<Staged> {
     let _held = platform::hold_signals();
-    let private = Private::create(dir, crate::names::parent(to))?;
-    let base = crate::names::base(to);
-    let name = crate::private::cstr(base)?;
+    let opened;
+    let parent = if to.as_os_str().as_bytes().contains(&b'/') {
+        opened = rustix::fs::openat(
+            dir,
+            crate::names::parent(to),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        opened.as_fd()
+    } else {
+        dir
+    };
+    let private = Private::create(parent, shown)?;
+    let base = Path::new(crate::names::base(to));
+    let name = crate::private::cstr(base.as_os_str())?;
     let result = make(private.fd(), &name)
-        .and_then(|()| platform::replace(private.fd(), Path::new(base), dir, to));
+        .and_then(|()| platform::replace(private.fd(), base, parent, base));
     // Gone after a rename, unless it was between two names of one file,
     // which rename(2) leaves both in place: only a hard link can be that.
     if result.is_err() || with_alias {
         let _ = rustix::fs::unlinkat(private.fd(), &name, rustix::fs::AtFlags::empty());
     }
     // The entry is in place (or gone); an empty directory that cannot be
-    // removed is not worth failing for.
-    let _ = private.remove();
-    result
+    // removed is not worth failing for, one that is no longer ours is
+    // worth a word.
+    let left = private.remove().err().map(|e| e.to_string());
+    result.map(|mechanism| Staged { mechanism, left })
 }
 
 /// Point the symlink `link` at `original`, atomically: a reader of `link`
@@ -162,18 +195,23 @@ pub fn flip_symlink(
     original: impl AsRef<Path>,
     link: impl AsRef<Path>,
 ) -> io::Result<&'static str> {
-    flip_symlink_at(original.as_ref().as_os_str(), (CWD, link.as_ref()))
+    let link = link.as_ref();
+    flip_symlink_at(original.as_ref().as_os_str(), (CWD, link), link).map(Staged::into_mechanism)
 }
 
 /// [`flip_symlink`] with `link` relative to a directory.
 pub(crate) fn flip_symlink_at(
     original: &OsStr,
-    (dir, link): (BorrowedFd<'_>, &Path),
-) -> io::Result<&'static str> {
-    stage_then_replace(dir, link, false, |at, name| {
+    link: (BorrowedFd<'_>, &Path),
+    shown: &Path,
+) -> io::Result<Staged> {
+    stage_then_replace(link, shown, false, |at, name| {
         rustix::fs::symlinkat(original, at, name).map_err(Into::into)
     })
-    .map(|_| "symlinkat in a private directory, then renameat")
+    .map(|s| Staged {
+        mechanism: "symlinkat in a private directory, then renameat",
+        ..s
+    })
 }
 
 /// Make `link` a hard link to `original`, atomically replacing whatever
@@ -198,17 +236,22 @@ pub fn link_replacing(
     original: impl AsRef<Path>,
     link: impl AsRef<Path>,
 ) -> io::Result<&'static str> {
-    link_replacing_at((CWD, original.as_ref()), (CWD, link.as_ref()))
+    let link = link.as_ref();
+    link_replacing_at((CWD, original.as_ref()), (CWD, link), link).map(Staged::into_mechanism)
 }
 
 /// [`link_replacing`] with each name relative to a directory.
 pub(crate) fn link_replacing_at(
     (from_dir, original): (BorrowedFd<'_>, &Path),
-    (dir, link): (BorrowedFd<'_>, &Path),
-) -> io::Result<&'static str> {
-    stage_then_replace(dir, link, true, |at, name| {
+    link: (BorrowedFd<'_>, &Path),
+    shown: &Path,
+) -> io::Result<Staged> {
+    stage_then_replace(link, shown, true, |at, name| {
         let flags = rustix::fs::AtFlags::empty();
         rustix::fs::linkat(from_dir, original, at, name, flags).map_err(Into::into)
     })
-    .map(|_| "linkat in a private directory, then renameat")
+    .map(|s| Staged {
+        mechanism: "linkat in a private directory, then renameat",
+        ..s
+    })
 }

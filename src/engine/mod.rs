@@ -218,8 +218,7 @@ impl Move<'_> {
         let st = self.source_stat(&src)?;
         // 1. SOURCE must be removable afterwards, or nothing happens.
         self.check_removable(&src, &st)?;
-        let hid = Private::create(src.dir.as_fd(), Path::new("")).map_err(|e| self.cannot(e))?;
-        let _ = hid.strip_acls();
+        let hid = Private::create(src.dir.as_fd(), self.src).map_err(|e| self.cannot(e))?;
         let t0 = platform::fstat(hid.fd())
             .map(|s| s.ctime)
             .map_err(|e| self.cannot(e))?;
@@ -229,10 +228,8 @@ impl Move<'_> {
         // 2. The copy, in a private directory beside DEST, under DEST's
         // name; nothing made inside may inherit an ACL from DEST's
         // directory.
-        let private = Private::create(dst.dir.as_fd(), Path::new(""))
+        let private = Private::create(dst.dir.as_fd(), self.dst)
             .map_err(|e| create_error(&st, self.dst, e))?;
-        // An inherited ACL left there would reach everything made inside.
-        private.strip_acls().map_err(|e| self.cannot(e))?;
         let copied = self.copy(&src, &st, &dst, &private, t0, links, progress, report)?;
         steps.extend(copied.describe(&private, &dst));
 
@@ -241,7 +238,9 @@ impl Move<'_> {
         let commit = self.commit(&dst, &private, &copied, is_dir, &mut steps);
         relink(links, &copied.linked, commit.is_ok().then_some(&dst));
         commit?;
-        let _ = private.remove();
+        if let Err(e) = private.remove() {
+            report(e.to_string());
+        }
         if !self.flush_dest(&dst, report, &mut steps) {
             return Ok(Done {
                 steps,
@@ -307,7 +306,9 @@ impl Move<'_> {
             None => false,
         };
         if clean {
-            let _ = hid.remove();
+            if let Err(e) = hid.remove() {
+                (remover.report)(e.to_string());
+            }
             steps.push("renameat of SOURCE into a private directory".into());
             if src_synced {
                 steps.push(format!("fsync of {}", q(crate::names::parent(self.src))));
@@ -360,21 +361,15 @@ impl Move<'_> {
     /// in it, and say where; else remove it.
     fn leave_remains(&self, src: &End<'_>, hid: Private<'_>, remover: &mut remove::Remover<'_>) {
         if rustix::fs::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW).is_err() {
-            let _ = hid.remove();
+            if let Err(e) = hid.remove() {
+                (remover.report)(e.to_string());
+            }
             return;
         }
-        let mut left = crate::names::parent(self.src)
-            .as_os_str()
-            .as_bytes()
-            .to_vec();
-        if !left.ends_with(b"/") {
-            left.push(b'/');
-        }
-        left.extend_from_slice(hid.name().to_bytes());
         (remover.report)(format!(
             "what remains of {} is in {}",
             q(self.src),
-            q(OsStr::from_bytes(&left))
+            q(hid.shown())
         ));
         hid.keep();
     }

@@ -243,7 +243,15 @@ impl Linker {
         let Some(name) = backup::backup_name(&dest.name, *control, suffix, list) else {
             return Ok(None);
         };
-        let linked = crate::ops::link_replacing_at((dir, &dest.name), (dir, &name)).is_ok();
+        let shown = crate::names::shown_sibling(&dest.shown, &dest.name, &name);
+        let linked = match crate::ops::link_replacing_at((dir, &dest.name), (dir, &name), &shown) {
+            Ok(staged) => {
+                say_left(staged.left);
+                true
+            }
+            Err(e) if crate::private::is_not_ours(&e) => return Err(e),
+            Err(_) => false,
+        };
         if !linked {
             crate::platform::replace(dir, &dest.name, dir, &name)?;
         }
@@ -254,14 +262,14 @@ impl Linker {
     fn replace(&self, text: &Path, source: &Path, dest: &Dest) -> io::Result<()> {
         let to = (dest.dir(), dest.name.as_path());
         let made = if self.opts.symbolic {
-            crate::ops::flip_symlink_at(text.as_os_str(), to)
+            crate::ops::flip_symlink_at(text.as_os_str(), to, &dest.shown)
         } else if self.opts.logical {
             let real = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
-            crate::ops::link_replacing_at((CWD, &real), to)
+            crate::ops::link_replacing_at((CWD, &real), to, &dest.shown)
         } else {
-            crate::ops::link_replacing_at((CWD, source), to)
+            crate::ops::link_replacing_at((CWD, source), to, &dest.shown)
         };
-        made.map(drop)
+        made.map(|staged| say_left(staged.left))
     }
 
     /// GNU's refusals before replacing DEST (looked at: `d`): a directory,
@@ -336,5 +344,13 @@ impl Linker {
                 e,
             ),
         }
+    }
+}
+
+/// A private directory that was no longer the one made, left in place
+/// after the link was: the user hears of it, and the link stands.
+fn say_left(left: Option<String>) {
+    if let Some(line) = left {
+        report::error(PROG, line);
     }
 }

@@ -59,7 +59,18 @@ pub fn make(
     }
     let linked = !dst_meta.dir
         && !src_meta.dir
-        && ops::link_replacing_at((dest.dir, dest.name), (dest.dir, &path)).is_ok();
+        && match ops::link_replacing_at((dest.dir, dest.name), (dest.dir, &path), &shown) {
+            Ok(staged) => {
+                if let Some(line) = staged.left {
+                    crate::report::error(super::say::PROG, line);
+                }
+                true
+            }
+            Err(e) if crate::private::is_not_ours(&e) => {
+                return Err(Error::io(format!("cannot backup {}", q(dst)), e).into())
+            }
+            Err(_) => false,
+        };
     if linked {
         steps.push("linkat (backup)");
         return Ok(Some(Backup {
