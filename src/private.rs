@@ -142,12 +142,12 @@ fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
     let st =
         crate::platform::fstat(fd).map_err(|e| format!("cannot be checked: {}", strerror(&e)))?;
     let euid = rustix::process::geteuid().as_raw();
-    let mode = st.perm.bits() & !u32::from(Mode::SGID.bits());
+    let mode = st.perm.difference(Mode::SGID);
     if st.uid != euid {
         return Err(format!("is owned by uid {}, not {euid}", st.uid));
     }
-    if mode != 0o700 {
-        return Err(format!("has mode {mode:04o}, not 0700"));
+    if mode != Mode::RWXU {
+        return Err(format!("has mode {:04o}, not 0700", mode.bits()));
     }
     if st.nlink > 2 {
         return Err(format!("has {} links, not 2", st.nlink));
