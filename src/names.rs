@@ -54,7 +54,6 @@ pub fn base(path: &Path) -> &OsStr {
     OsStr::from_bytes(&b[start..])
 }
 
-#[cfg(feature = "cli")]
 /// The last component of `path` as gnulib's `last_component` gives it:
 /// what follows the last slash that has a name after it, trailing slashes
 /// kept (`a/b/` → `b/`, `/` → ``).

@@ -158,8 +158,11 @@ fn stage_then_replace(
     let private = Private::create(parent, shown)?;
     let base = Path::new(crate::names::base(to));
     let name = crate::private::cstr(base.as_os_str())?;
+    // Its name in `parent` keeps the trailing slashes written (`y/` is
+    // refused as rename(2) refuses it, not taken for `y`).
+    let target = Path::new(crate::names::last_component(to));
     let result = make(private.fd(), &name)
-        .and_then(|()| platform::replace(private.fd(), base, parent, base));
+        .and_then(|()| platform::replace(private.fd(), base, parent, target));
     // Gone after a rename, unless it was between two names of one file,
     // which rename(2) leaves both in place: only a hard link can be that.
     if result.is_err() || with_alias {

@@ -1164,3 +1164,275 @@ fn pln_no_dereference_target_turned_symlink_is_not_followed() {
     );
     assert_eq!(root_staging(&d), Vec::<String>::new(), "{r:?}");
 }
+
+// ---- 9. the private directory exchanged with a directory of root's -----------
+
+/// Watches DIR for a `.pmv-*` directory of root's and exchanges it, once,
+/// with root's 0700 directory R (`renameat2(RENAME_EXCHANGE)`, in a
+/// directory it may write): pmv's next call through that name reaches R.
+/// Then, if asked, renames THEN_FROM over THEN_TO (making a copy fail).
+const EXCHANGE_STAGING: &str = r#"
+my ($sysno, $dir, $r, @then) = @ARGV;
+$sysno = eval { require "syscall.ph"; &SYS_renameat2 } // $sysno;
+print $log "ready\n";
+OUTER: until (done()) {
+    opendir(my $d, $dir) or last;
+    my @names = grep { /^\.pmv-/ } readdir($d);
+    closedir($d);
+    for my $name (@names) {
+        my @st = lstat("$dir/$name") or next;
+        next if -l _ || !-d _ || $st[4] != 0;
+        if (syscall($sysno, -100, "$dir/$name", -100, "$dir/$r", 2) == 0) {
+            print $log "exchanged $name\n";
+            if (@then) {
+                rename("$dir/$then[0]", "$dir/$then[1]") and print $log "replaced $then[1]\n";
+            }
+            last OUTER;
+        }
+        print $log "exchange $name: $!\n";
+    }
+    nap(0.0002);
+}
+"#;
+
+/// A directory R of root's (0700, like a `lost+found` or a directory made
+/// with sudo) in `dir`, holding root-only files named `names`.
+fn root_only_dir(dir: &Path, names: &[&str]) -> PathBuf {
+    let r = dir.join("R");
+    fs::create_dir(&r).unwrap();
+    for name in names {
+        let p = r.join(name);
+        fs::write(&p, format!("{SECRET} {name}\n")).unwrap();
+        mode(&p, 0o600);
+    }
+    mode(&r, 0o700);
+    r
+}
+
+/// Runs `prog` (a path) as root in `cwd` under strace, each `mkdirat`
+/// delayed on exit: the private directory exists, not yet opened, while
+/// uid 65534 exchanges it with root's R in `watched` (which it owns).
+/// Returns pmv's run and the attacker's log, which must show the
+/// exchange.
+fn exchanged_staging(
+    cwd: &Path,
+    watched: &Path,
+    then: &[&str],
+    prog: &Path,
+    args: &[&OsStr],
+) -> (Run, String) {
+    let sysno = libc::SYS_renameat2.to_string();
+    let mut attack: Vec<&OsStr> = vec![sysno.as_ref(), watched.as_os_str(), "R".as_ref()];
+    attack.extend(then.iter().map(OsStr::new));
+    let mut attacker = Attacker::start(EXCHANGE_STAGING, watched, &attack);
+    let r = output(
+        Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e", "trace=mkdirat,mkdir"])
+            .args(["-e", "inject=mkdirat,mkdir:delay_exit=300000"])
+            .arg(prog)
+            .args(args)
+            .current_dir(cwd),
+    );
+    let log = attacker.stop();
+    assert!(
+        log.contains("exchanged .pmv-"),
+        "the attacker never exchanged a private directory: {log}; run: {r:?}"
+    );
+    (r, log)
+}
+
+/// After the attack: root's R (now under the private directory's name, or
+/// back at `R`) holds every file it held, and pmv said which directory it
+/// refused.
+fn root_dir_kept(watched: &Path, names: &[&str], r: &Run, log: &str) {
+    let mut held: Vec<String> = files_containing(watched, SECRET)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    held.sort();
+    let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    want.sort();
+    assert_eq!(
+        held, want,
+        "root's files in R were removed; run: {r:?}; attacker: {log}"
+    );
+    assert!(
+        r.stderr
+            .contains("is not the private directory just made: it is not empty"),
+        "{r:?}"
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+}
+
+const ROOTS: [&str; 4] = ["passwd", "shadow", "key", "data"];
+
+/// Root moves alice's file `data` off the second file system; alice owns
+/// SOURCE's directory, which also holds root's R. She exchanges pmv's new
+/// private directory beside SOURCE with R, then replaces SOURCE so that
+/// the copy fails: the clean-up emptied R (every root file in it gone).
+/// The opened directory is not empty, so it is refused before anything is
+/// done in it.
+#[test]
+#[serial]
+fn private_directory_beside_source_exchanged_with_roots_is_refused() {
+    if !ready("the SOURCE-side takeover", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    f.file("D/data", "alice's\n").file("D/other", "other\n");
+    let d = f.path("D");
+    chown_tree(&d, NOBODY);
+    root_only_dir(&d, &ROOTS);
+    s.dir("dst");
+    let src = d.join("data");
+    let (r, log) = exchanged_staging(
+        s.dir.path(),
+        &d,
+        &["other", "data"],
+        &util::bin("pmv"),
+        &[src.as_os_str(), "dst/".as_ref()],
+    );
+    root_dir_kept(&d, &ROOTS, &r, &log);
+    assert!(fs::symlink_metadata(s.path("dst/data")).is_err(), "{r:?}");
+    assert!(staging(&s.path("dst")).is_empty(), "{r:?}");
+}
+
+/// Root moves a file onto the second file system into D, a directory
+/// alice owns that holds root's R (with a file named as DEST). She
+/// exchanges pmv's private directory beside DEST with R: the copy then
+/// failed on R's `data` and the clean-up emptied R. Refused now, and
+/// SOURCE stays.
+#[test]
+#[serial]
+fn private_directory_beside_dest_exchanged_with_roots_is_refused() {
+    if !ready("the DEST-side takeover", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let Some(f) = far() else { return };
+    let s = open_scratch();
+    s.file("data", "root's new data\n");
+    f.dir("D");
+    let d = f.path("D");
+    chown_tree(&d, NOBODY);
+    root_only_dir(&d, &ROOTS);
+    let (r, log) = exchanged_staging(
+        s.dir.path(),
+        &d,
+        &[],
+        &util::bin("pmv"),
+        &["data".as_ref(), d.as_os_str()],
+    );
+    root_dir_kept(&d, &ROOTS, &r, &log);
+    assert!(
+        r.stderr.starts_with("pmv: cannot create regular file "),
+        "{r:?}"
+    );
+    assert_eq!(s.read("data"), "root's new data\n");
+    assert!(fs::symlink_metadata(d.join("data")).is_err(), "{r:?}");
+}
+
+/// Root's `pln -sf NEW D/link` in D, alice's, holding root's R with an
+/// entry `link`: after the exchange, pln's error path removed R's `link`.
+#[test]
+#[serial]
+fn pln_private_directory_exchanged_with_roots_is_refused() {
+    if !ready("the pln takeover", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let s = open_scratch();
+    s.file("D/link", "alice's\n");
+    let d = s.path("D");
+    chown_tree(&d, NOBODY);
+    let names = ["link", "passwd"];
+    root_only_dir(&d, &names);
+    let (r, log) = exchanged_staging(
+        s.dir.path(),
+        &d,
+        &[],
+        &util::bin("pln"),
+        &["-sf".as_ref(), "NEW".as_ref(), "D/link".as_ref()],
+    );
+    root_dir_kept(&d, &names, &r, &log);
+    assert!(
+        r.stderr
+            .starts_with("pln: failed to create symbolic link 'D/link': 'D/.pmv-"),
+        "{r:?}"
+    );
+    assert_eq!(s.read("D/link"), "alice's\n");
+}
+
+/// Root's `pmv -b new D/b` in alice's D: the backup is a hard link staged
+/// in a private directory; R holds a `b~`, which the error path removed.
+/// Refused now: nothing moved, no backup, DEST as it was.
+#[test]
+#[serial]
+fn backup_private_directory_exchanged_with_roots_is_refused() {
+    if !ready("the pmv -b takeover", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let s = open_scratch();
+    s.file("D/b", "alice's\n").file("new", "root's\n");
+    let d = s.path("D");
+    chown_tree(&d, NOBODY);
+    let names = ["b~", "passwd"];
+    root_only_dir(&d, &names);
+    let (r, log) = exchanged_staging(
+        s.dir.path(),
+        &d,
+        &[],
+        &util::bin("pmv"),
+        &["-b".as_ref(), "new".as_ref(), "D/b".as_ref()],
+    );
+    root_dir_kept(&d, &names, &r, &log);
+    assert!(
+        r.stderr.starts_with("pmv: cannot backup 'D/b': 'D/.pmv-"),
+        "{r:?}"
+    );
+    assert_eq!(s.read("D/b"), "alice's\n");
+    assert_eq!(s.read("new"), "root's\n");
+}
+
+/// The library's `flip_symlink` (run by the `flip_release` example) in
+/// alice's D, which holds root's R with an entry `current`.
+#[test]
+#[serial]
+fn library_flip_symlink_private_directory_exchanged_with_roots_is_refused() {
+    if !ready("the library takeover", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let s = open_scratch();
+    let d = s.path("D");
+    fs::create_dir(&d).unwrap();
+    symlink("releases/1", d.join("current")).unwrap();
+    chown_tree(&d, NOBODY);
+    let names = ["current", "passwd"];
+    root_only_dir(&d, &names);
+    let example = util::bin("pmv")
+        .parent()
+        .unwrap()
+        .join("examples/flip_release");
+    let (r, log) = exchanged_staging(
+        s.dir.path(),
+        &d,
+        &[],
+        &example,
+        &["releases/2".as_ref(), "D/current".as_ref()],
+    );
+    let mut held: Vec<String> = files_containing(&d, SECRET)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    held.sort();
+    assert_eq!(held, ["current", "passwd"], "run: {r:?}; attacker: {log}");
+    assert!(
+        r.stderr
+            .contains("is not the private directory just made: it is not empty"),
+        "{r:?}"
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        fs::read_link(d.join("current")).unwrap(),
+        Path::new("releases/1")
+    );
+}
