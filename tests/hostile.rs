@@ -1436,3 +1436,185 @@ fn library_flip_symlink_private_directory_exchanged_with_roots_is_refused() {
         Path::new("releases/1")
     );
 }
+
+// ---- 10. another user renaming in the same directory at the same time ------
+
+/// Waits until root's trace shows PATTERN (a call delayed on entry), then
+/// carries out its operations in order: `rename A B`, `symlink TARGET
+/// NAME`, `write NAME TEXT`. Runs in the scratch directory.
+const ACT_AT_CALL: &str = r#"
+my ($trace, $pattern, @ops) = @ARGV;
+print $log "ready\n";
+until (done()) {
+    if (open(my $t, '<', $trace)) {
+        local $/;
+        my $seen = <$t> // '';
+        if (index($seen, $pattern) >= 0) {
+            while (@ops) {
+                my ($op, $a, $b) = splice(@ops, 0, 3);
+                my $ok;
+                if ($op eq 'rename') { $ok = rename($a, $b); }
+                elsif ($op eq 'symlink') { $ok = symlink($a, $b); }
+                elsif (open(my $f, '>', $a)) { $ok = print $f $b; close($f); }
+                print $log ($ok ? "did $op $a $b\n" : "$op $a: $!\n");
+            }
+            last;
+        }
+    }
+    nap(0.0002);
+}
+"#;
+
+/// Runs pmv as root in the scratch directory under strace, `calls` traced
+/// and delayed by 300 ms on entry, while uid 65534 waits for `pattern` in
+/// the trace and then does `ops` (see [`ACT_AT_CALL`]). Every op must
+/// have been done.
+fn renamed_meanwhile(
+    s: &Scratch,
+    calls: &str,
+    pattern: &str,
+    ops: &[&str],
+    args: &[&str],
+) -> (Run, String) {
+    let trace = s.path("trace");
+    let mut attack: Vec<&OsStr> = vec![trace.as_os_str(), pattern.as_ref()];
+    attack.extend(ops.iter().map(OsStr::new));
+    let mut attacker = Attacker::start(ACT_AT_CALL, s.dir.path(), &attack);
+    let r = output(
+        Command::new("strace")
+            .args(["-f", "-o"])
+            .arg(&trace)
+            .arg(format!("-etrace={calls}"))
+            .arg(format!("-einject={calls}:delay_enter=300000"))
+            .arg(util::bin("pmv"))
+            .args(args)
+            .current_dir(s.dir.path()),
+    );
+    let log = attacker.stop();
+    assert_eq!(
+        log.matches("did ").count(),
+        ops.len() / 3,
+        "the attacker did not do everything: {log}; pmv: {r:?}"
+    );
+    (r, log)
+}
+
+/// A scratch directory with root's `etc` (0700, holding `passwd`) and D,
+/// alice's, holding `files` (alice's too).
+fn etc_and_alices_d(files: &[(&str, &str)]) -> (Scratch, Vec<String>) {
+    let (s, d) = root_etc_and_shared_d();
+    for (name, text) in files {
+        s.file(&format!("D/{name}"), text);
+    }
+    chown_tree(&d, NOBODY);
+    let etc = listing(&s.path("etc"));
+    (s, etc)
+}
+
+/// `pmv --exchange -T D/a D/b` while alice replaces `b` with a symlink to
+/// root's `etc` as the exchange is being made: the exchange swaps names,
+/// never what a symlink leads to.
+#[test]
+#[serial]
+fn exchange_while_the_owner_renames_reaches_nothing_outside() {
+    if !ready("the exchange race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let (s, etc) = etc_and_alices_d(&[("a", "a\n"), ("b", "b\n")]);
+    let (r, log) = renamed_meanwhile(
+        &s,
+        "renameat2,renameat,rename",
+        "D/a",
+        &["rename", "D/b", "D/b.alice", "symlink", "../etc", "D/b"],
+        &["--exchange", "-T", "D/a", "D/b"],
+    );
+    assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
+    assert_eq!(s.read("etc/passwd"), "root:x:0:0\n");
+    match util::exchange_unsupported() {
+        None => {
+            assert_eq!(r.code, 0, "{r:?}");
+            assert_eq!(fs::read_link(s.path("D/a")).unwrap(), Path::new("../etc"));
+            assert_eq!(s.read("D/b"), "a\n");
+        }
+        Some(_) => {
+            assert_eq!(r.code, 1, "{r:?}");
+            assert_eq!(s.read("D/a"), "a\n");
+        }
+    }
+    assert_eq!(s.read("D/b.alice"), "b\n");
+}
+
+/// `pmv -n new D/b` with `D/b` absent when pmv looks, created by alice
+/// while the no-replace rename is on its way: hers is never overwritten.
+#[test]
+#[serial]
+fn no_clobber_while_the_owner_creates_the_name_keeps_hers() {
+    if !ready("the -n race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let (s, _) = etc_and_alices_d(&[]);
+    s.file("new", "root's\n");
+    let (r, log) = renamed_meanwhile(
+        &s,
+        "renameat2,renameat,rename,linkat,link",
+        "\"new\"",
+        &["write", "D/b", "alice's\n"],
+        &["-n", "new", "D/b"],
+    );
+    assert_eq!(s.read("D/b"), "alice's\n", "pmv: {r:?}; attacker: {log}");
+    assert_eq!(s.read("new"), "root's\n", "{r:?}");
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+/// `pmv -t D/sub a`: once pmv has opened `D/sub`, alice renames it away
+/// and puts a symlink to root's `etc` there. `a` goes into the directory
+/// opened, never into `etc`.
+#[test]
+#[serial]
+fn target_directory_swapped_for_a_symlink_is_not_followed_later() {
+    if !ready("the -t DIR race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let (s, etc) = etc_and_alices_d(&[("sub/x", "x\n")]);
+    s.file("a", "root's\n");
+    let (r, log) = renamed_meanwhile(
+        &s,
+        "renameat2,renameat,rename",
+        "\"a\"",
+        &["rename", "D/sub", "D/moved", "symlink", "../etc", "D/sub"],
+        &["-t", "D/sub", "a"],
+    );
+    assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(s.read("D/moved/a"), "root's\n");
+    assert!(fs::symlink_metadata(s.path("a")).is_err());
+}
+
+/// `pmv -b new D/b` while alice replaces `b` with a symlink to root's
+/// `passwd` as the backup is being made: the backup is of the name (the
+/// symlink itself), `passwd` is untouched, and `new` is in place.
+#[test]
+#[serial]
+fn backup_while_the_owner_renames_reaches_nothing_outside() {
+    if !ready("the --backup race", &["strace", "setpriv", "perl"]) {
+        return;
+    }
+    let (s, etc) = etc_and_alices_d(&[("b", "alice's\n")]);
+    s.file("new", "root's\n");
+    let (r, log) = renamed_meanwhile(
+        &s,
+        "linkat,link",
+        "\"D/b\"",
+        &["rename", "D/b", "D/b.alice", "symlink", "../etc/passwd", "D/b"],
+        &["-b", "new", "D/b"],
+    );
+    assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
+    assert_eq!(s.read("etc/passwd"), "root:x:0:0\n");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(s.read("D/b"), "root's\n");
+    assert_eq!(
+        fs::read_link(s.path("D/b~")).unwrap(),
+        Path::new("../etc/passwd")
+    );
+    assert_eq!(s.read("D/b.alice"), "alice's\n");
+}
