@@ -1412,6 +1412,16 @@ fn library_flip_symlink_private_directory_exchanged_with_roots_is_refused() {
         .parent()
         .unwrap()
         .join("examples/flip_release");
+    if !example.exists() {
+        // `cargo test` builds the examples; `cargo test --test hostile`
+        // alone does not.
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "--locked", "--example", "flip_release"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(built.success() && example.exists(), "{example:?}");
+    }
     let (r, log) = exchanged_staging(
         s.dir.path(),
         &d,
@@ -1468,13 +1478,15 @@ until (done()) {
 /// Runs pmv as root in the scratch directory under strace, `calls` traced
 /// and delayed by 300 ms on entry, while uid 65534 waits for `pattern` in
 /// the trace and then does `ops` (see [`ACT_AT_CALL`]). Every op must
-/// have been done.
+/// have been done, unless pmv is expected to refuse (`refused`: the words
+/// it says) before any call.
 fn renamed_meanwhile(
     s: &Scratch,
     calls: &str,
     pattern: &str,
     ops: &[&str],
     args: &[&str],
+    refused: Option<&str>,
 ) -> (Run, String) {
     let trace = s.path("trace");
     let mut attack: Vec<&OsStr> = vec![trace.as_os_str(), pattern.as_ref()];
@@ -1491,6 +1503,11 @@ fn renamed_meanwhile(
             .current_dir(s.dir.path()),
     );
     let log = attacker.stop();
+    if let Some(why) = refused {
+        // Refused before any call that could be raced.
+        assert!(r.stderr.contains(why), "{r:?}");
+        return (r, log);
+    }
     assert_eq!(
         log.matches("did ").count(),
         ops.len() / 3,
@@ -1527,6 +1544,7 @@ fn exchange_while_the_owner_renames_reaches_nothing_outside() {
         "D/a",
         &["rename", "D/b", "D/b.alice", "symlink", "../etc", "D/b"],
         &["--exchange", "-T", "D/a", "D/b"],
+        util::exchange_unsupported().map(|_| "atomic exchange is not supported"),
     );
     assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
     assert_eq!(s.read("etc/passwd"), "root:x:0:0\n");
@@ -1535,13 +1553,13 @@ fn exchange_while_the_owner_renames_reaches_nothing_outside() {
             assert_eq!(r.code, 0, "{r:?}");
             assert_eq!(fs::read_link(s.path("D/a")).unwrap(), Path::new("../etc"));
             assert_eq!(s.read("D/b"), "a\n");
+            assert_eq!(s.read("D/b.alice"), "b\n");
         }
         Some(_) => {
             assert_eq!(r.code, 1, "{r:?}");
-            assert_eq!(s.read("D/a"), "a\n");
+            assert_eq!((s.read("D/a"), s.read("D/b")), ("a\n".into(), "b\n".into()));
         }
     }
-    assert_eq!(s.read("D/b.alice"), "b\n");
 }
 
 /// `pmv -n new D/b` with `D/b` absent when pmv looks, created by alice
@@ -1560,6 +1578,7 @@ fn no_clobber_while_the_owner_creates_the_name_keeps_hers() {
         "\"new\"",
         &["write", "D/b", "alice's\n"],
         &["-n", "new", "D/b"],
+        None,
     );
     assert_eq!(s.read("D/b"), "alice's\n", "pmv: {r:?}; attacker: {log}");
     assert_eq!(s.read("new"), "root's\n", "{r:?}");
@@ -1583,6 +1602,7 @@ fn target_directory_swapped_for_a_symlink_is_not_followed_later() {
         "\"a\"",
         &["rename", "D/sub", "D/moved", "symlink", "../etc", "D/sub"],
         &["-t", "D/sub", "a"],
+        None,
     );
     assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
     assert_eq!(r.code, 0, "{r:?}");
@@ -1605,8 +1625,16 @@ fn backup_while_the_owner_renames_reaches_nothing_outside() {
         &s,
         "linkat,link",
         "\"D/b\"",
-        &["rename", "D/b", "D/b.alice", "symlink", "../etc/passwd", "D/b"],
+        &[
+            "rename",
+            "D/b",
+            "D/b.alice",
+            "symlink",
+            "../etc/passwd",
+            "D/b",
+        ],
         &["-b", "new", "D/b"],
+        None,
     );
     assert_eq!(listing(&s.path("etc")), etc, "pmv: {r:?}; attacker: {log}");
     assert_eq!(s.read("etc/passwd"), "root:x:0:0\n");
