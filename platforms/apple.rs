@@ -29,7 +29,7 @@ use super::Node;
 pub use super::common::open_dir;
 pub use super::{
     data::copy_range_rw as copy_range,
-    unsupported::{strip_acls, sync_fs},
+    unsupported::{read_lease, strip_acls, sync_fs},
 };
 
 /// The name of this backend, as `--version` prints it.

@@ -32,7 +32,7 @@ pub use super::common::open_dir;
 pub use super::{
     common::sync_file,
     data::copy_range_rw as copy_range,
-    unsupported::{copy_xattrs, strip_acls, sync_fs},
+    unsupported::{copy_xattrs, read_lease, strip_acls, sync_fs},
 };
 
 /// The name of this backend, as `--version` prints it.

@@ -366,6 +366,44 @@ pub fn strip_acls(node: Node<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// Take a read lease on `fd` (a file opened for reading): while `fd` is
+/// open, another process's open of the file for writing, or a truncate,
+/// first waits for pmv to let go (or fails with `EWOULDBLOCK` if it is
+/// non-blocking). `Ok(true)`: held, until `fd` is closed. `Ok(false)`: no
+/// lease here (a file of another owner without `CAP_LEASE`, a file system
+/// without leases, leases turned off), and nothing changed. `EAGAIN`: the
+/// file is open for writing elsewhere right now.
+///
+/// A lease break is signalled with SIGIO, whose default action ends the
+/// process: where SIGIO still has that default, it is ignored from the
+/// first lease on (a handler of the program's own is left alone).
+///
+/// # References
+/// - [`fcntl(2)`, "Leases"](https://man7.org/linux/man-pages/man2/fcntl.2.html)
+pub fn read_lease(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    static SIGIO_IGNORED: std::sync::Once = std::sync::Once::new();
+    SIGIO_IGNORED.call_once(|| {
+        // SAFETY: sigaction reads into and is given fully initialised
+        // structs; SIG_IGN needs no handler.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGIO, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_DFL
+            {
+                libc::signal(libc::SIGIO, libc::SIG_IGN);
+            }
+        }
+    });
+    // SAFETY: F_SETLEASE takes an int argument and touches no memory.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETLEASE, libc::F_RDLCK) } == 0 {
+        return Ok(true);
+    }
+    match Errno::from_io_error(&io::Error::last_os_error()) {
+        Some(e @ (Errno::AGAIN | Errno::BUSY)) => Err(e.into()),
+        _ => Ok(false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs::File;

@@ -14,6 +14,8 @@
 //! | `sync_file(fd)`, `sync_fs(fd)` | flush a file, or a whole file system, to stable storage |
 //! | `copy_xattrs(from, to, warn)` | copy extended attributes and ACLs, each on its own |
 //! | `strip_acls(node)` | remove ACLs an entry inherited from its directory |
+//! | `read_lease(fd)` | keep writers away from a file until `fd` is closed (Linux `F_SETLEASE`); `Ok(false)` where there are no leases |
+//! | `is_empty_dir(fd)` | whether an open directory has no entries (for the private directory's proof) |
 //!
 //! and the constants `BACKEND`, `NATIVE_NOREPLACE` and `HAS_SYNCFS`. The
 //! renames, the copies and `sync_fs` return the name of the mechanism they
@@ -84,8 +86,8 @@ pub use self::{
     common::{fstat, is_empty_dir, lstat, make_node, replace, statat, sync_dir, FileId, Info},
     data::{copy_data_rw, next_data},
     imp::{
-        copy_data, copy_range, copy_xattrs, exchange, rename_noreplace, strip_acls, sync_file,
-        sync_fs, BACKEND, HAS_SYNCFS,
+        copy_data, copy_range, copy_xattrs, exchange, read_lease, rename_noreplace, strip_acls,
+        sync_file, sync_fs, BACKEND, HAS_SYNCFS,
     },
     signals::{caught_signal, hold_signals},
 };

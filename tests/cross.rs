@@ -538,3 +538,111 @@ fn target_directory_on_another_file_system_is_opened_once() {
     assert_eq!(f.tree(), lines(&["b/", &format!("b/l l:{b}"), "b/c f:C"]));
     assert!(staging_left(&f.path("b")).is_empty());
 }
+
+/// A writer process, killed if the test fails before letting it go.
+struct Writer(std::process::Child);
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A writer that holds `file` open for appending, blocked on the fifo
+/// `go`; once the test writes a line to `go`, it appends `late` through
+/// the descriptor it holds and exits.
+fn held_open_for_writing(file: &Path, go: &Path) -> Writer {
+    assert!(Command::new("mkfifo").arg(go).status().unwrap().success());
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec 3>>"$1"; echo ready > "$2.ready"; read x < "$2"; echo late >&3"#)
+        .arg("sh")
+        .arg(file)
+        .arg(go)
+        .spawn()
+        .unwrap();
+    // The descriptor is open once the writer has said so.
+    let mut ready = go.as_os_str().to_owned();
+    ready.push(".ready");
+    let ready_path = PathBuf::from(ready);
+    while fs::read_to_string(&ready_path).map_or(true, |r| r != "ready\n") {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Writer(child)
+}
+
+fn let_go(mut writer: Writer, go: &Path) {
+    fs::write(go, "go\n").unwrap();
+    assert!(writer.0.wait().unwrap().success());
+}
+
+/// A file of SOURCE's tree that another process holds open for writing is
+/// not removed after the copy (where the system has leases: Linux): a
+/// write it makes later would be lost with it. It stays in the private
+/// directory beside SOURCE, named, with that later write; the rest of
+/// SOURCE is removed and DEST is complete.
+#[test]
+fn a_file_held_open_for_writing_is_kept_with_its_later_writes() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("t/log", "early\n").file("t/other", "x\n");
+    let writer = held_open_for_writing(&f.path("t/log"), &s.path("go"));
+    let r = s.run("pmv", [p(&f.path("t")), "d".as_ref()]);
+    let leases =
+        cfg!(any(target_os = "linux", target_os = "android")) && !cfg!(pmv_backend = "posix");
+    assert_eq!(s.read("d/log"), "early\n");
+    assert_eq!(s.read("d/other"), "x\n");
+    if !leases {
+        // No lease: checked, then removed; the README states the window.
+        let_go(writer, &s.path("go"));
+        r.ok();
+        return;
+    }
+    let kept = staging_left(f.dir.path());
+    assert_eq!(kept.len(), 1, "{r:?}");
+    let log = kept[0].join("t/log");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "pmv: not removing '{}': open for writing elsewhere\npmv: what remains of '{}' is in '{}'\n",
+            f.path("t/log").display(),
+            f.path("t").display(),
+            kept[0].display()
+        )
+    );
+    assert_eq!(r.code, 1);
+    assert!(fs::symlink_metadata(kept[0].join("t/other")).is_err());
+    let_go(writer, &s.path("go"));
+    assert_eq!(fs::read_to_string(&log).unwrap(), "early\nlate\n");
+}
+
+/// The same for SOURCE itself, a single file: it is given back its name,
+/// and the later write is in it.
+#[test]
+fn a_source_file_held_open_for_writing_is_given_back() {
+    let Some(f) = far() else { return };
+    let s = Scratch::new();
+    f.file("log", "early\n");
+    let writer = held_open_for_writing(&f.path("log"), &s.path("go"));
+    let r = s.run("pmv", [p(&f.path("log")), "d".as_ref()]);
+    let leases =
+        cfg!(any(target_os = "linux", target_os = "android")) && !cfg!(pmv_backend = "posix");
+    assert_eq!(s.read("d"), "early\n");
+    if !leases {
+        let_go(writer, &s.path("go"));
+        r.ok();
+        return;
+    }
+    assert_eq!(
+        r.stderr,
+        format!(
+            "pmv: not removing '{}': open for writing elsewhere\n",
+            f.path("log").display()
+        )
+    );
+    assert_eq!(r.code, 1);
+    assert!(staging_left(f.dir.path()).is_empty());
+    let_go(writer, &s.path("go"));
+    assert_eq!(fs::read_to_string(f.path("log")).unwrap(), "early\nlate\n");
+}

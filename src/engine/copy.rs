@@ -184,7 +184,7 @@ impl Copier<'_> {
                 }
                 continue;
             };
-            let name =
+            let (name, _) =
                 next.map_err(|e| Error::io(format!("cannot access {}", self.shown_src()), e))?;
             let lens = (self.paths.src.len(), self.paths.dst.len());
             self.paths.push(name.to_bytes());

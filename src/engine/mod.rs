@@ -296,12 +296,16 @@ impl Move<'_> {
             seen: Some(&mut seen),
             path: src.shown.clone(),
             report,
+            leases: true,
         };
         let mut src_synced = false;
         let clean = match self.hide(src, st, &hid, &mut remover) {
-            Some(hidden) => {
+            Some((hidden, lease)) => {
                 src_synced = self.settings.sync && platform::sync_dir(src.dir.as_fd()).is_ok();
-                self.remove(src, &hidden, &hid, &mut remover)
+                let gone = self.remove(src, &hidden, &hid, &mut remover);
+                // A writer waiting for the file may go on now.
+                drop(lease);
+                gone
             }
             None => false,
         };
@@ -494,14 +498,15 @@ impl Move<'_> {
     }
 
     /// Rename SOURCE into its private directory, if it is still what was
-    /// copied; returns its `lstat` there.
+    /// copied; returns its `lstat` there, and for a regular file the lease
+    /// (see `remove::hold`) that keeps writers away until it is removed.
     fn hide(
         &self,
         src: &End<'_>,
         st: &Info,
         hid: &Private<'_>,
         remover: &mut remove::Remover<'_>,
-    ) -> Option<Info> {
+    ) -> Option<(Info, Option<OwnedFd>)> {
         let is_dir = st.is_dir();
         let now = platform::statat(&src.dir, &src.name, AtFlags::SYMLINK_NOFOLLOW);
         let seen = remover.seen.as_deref().expect("a removal after a copy");
@@ -518,7 +523,28 @@ impl Move<'_> {
             remover.cannot_remove(&e);
             return None;
         }
-        let hidden = platform::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW);
+        // A regular file is leased first, then looked at on the lease's
+        // descriptor: a writer that had it open is seen, one that opens
+        // it from now on waits until it is gone.
+        let (hidden, lease) = match st.kind {
+            FileType::RegularFile => match remove::hold(hid.fd(), &src.name, &mut remover.leases) {
+                remove::Hold::Leased(fd, h) => (Ok(h), Some(fd)),
+                remove::Hold::Busy => {
+                    let _ = platform::rename_noreplace(hid.fd(), name, src.dir.as_fd(), name);
+                    let line = remover.busy_line();
+                    (remover.report)(line);
+                    return None;
+                }
+                remove::Hold::None => (
+                    platform::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW),
+                    None,
+                ),
+            },
+            _ => (
+                platform::statat(hid.fd(), &src.name, AtFlags::SYMLINK_NOFOLLOW),
+                None,
+            ),
+        };
         // The rename moved its ctime; a write since the look above moved
         // its mtime or size (the look makes the next change's time fine
         // grained on Linux 6.13 and later).
@@ -527,10 +553,11 @@ impl Move<'_> {
             !is_dir && (h.size != n.size || h.mtime != n.mtime)
         };
         match hidden {
-            Ok(h) if h.id() == st.id() && !written(&h) => Some(h),
+            Ok(h) if h.id() == st.id() && !written(&h) => Some((h, lease)),
             _ => {
                 // Someone put another file there, or wrote to it, in
                 // between: give it back.
+                drop(lease);
                 let _ = platform::rename_noreplace(hid.fd(), name, src.dir.as_fd(), name);
                 let line = remover.changed_line();
                 (remover.report)(line);
@@ -709,6 +736,7 @@ pub fn clear(dir: BorrowedFd<'_>) {
         seen: None,
         path: Vec::new(),
         report: &mut |_| {},
+        leases: false,
     }
     .tree(level);
 }

@@ -5,6 +5,7 @@
 //! leaves what changed after it was copied.
 
 use std::ffi::{CStr, CString, OsStr};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
@@ -26,6 +27,46 @@ pub struct Remover<'a> {
     pub path: Vec<u8>,
     /// Reports a problem (one `pmv: ...` line).
     pub report: &'a mut dyn FnMut(String),
+    /// Whether a lease is still worth asking for (see [`hold`]): not once
+    /// this system or file system has said it has none.
+    pub leases: bool,
+}
+
+/// A file about to be removed, opened and leased (see [`hold`]).
+pub enum Hold {
+    /// Held: its `fstat`, taken once the lease was; writers wait until
+    /// the descriptor is closed.
+    Leased(OwnedFd, Info),
+    /// Open for writing elsewhere: a write may still come.
+    Busy,
+    /// No lease here; check and remove as before.
+    None,
+}
+
+/// Open the regular file `name` of `dir` (not following a symlink, never
+/// blocking) and take a read lease on it: from then on, whoever opens it
+/// for writing first waits until pmv has removed it and let go, so a
+/// check of its ctime made under the lease sees every write that could
+/// land in the data pmv copied. `leases` is cleared where there are none.
+pub fn hold(dir: BorrowedFd<'_>, name: &CStr, leases: &mut bool) -> Hold {
+    if !*leases {
+        return Hold::None;
+    }
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+    let Ok(fd) = rustix::fs::openat(dir, name, flags | OFlags::CLOEXEC, Mode::empty()) else {
+        return Hold::None;
+    };
+    match platform::read_lease(fd.as_fd()) {
+        Ok(true) => match platform::fstat(&fd) {
+            Ok(st) if st.kind == FileType::RegularFile => Hold::Leased(fd, st),
+            _ => Hold::None,
+        },
+        Ok(false) => {
+            *leases = false;
+            Hold::None
+        }
+        Err(_) => Hold::Busy,
+    }
 }
 
 impl Remover<'_> {
@@ -62,10 +103,22 @@ impl Remover<'_> {
         format!("not removing {}: changed after it was copied", self.shown())
     }
 
-    /// Remove one non-directory `name` (whose `lstat` is `st`) from `dir`.
-    /// Returns whether it is gone.
-    pub fn leaf(&mut self, dir: std::os::fd::BorrowedFd<'_>, name: &CStr, st: &Info) -> bool {
-        let mut hold = None;
+    /// `'SRC/x': open for writing elsewhere`.
+    pub fn busy_line(&self) -> String {
+        format!("not removing {}: open for writing elsewhere", self.shown())
+    }
+
+    /// Remove one non-directory `name` (whose `lstat` is `st`, or the
+    /// `fstat` of `lease`, held until it is gone) from `dir`. Returns
+    /// whether it is gone.
+    pub fn leaf(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &CStr,
+        st: &Info,
+        lease: Option<OwnedFd>,
+    ) -> bool {
+        let mut hold = lease;
         if let Some(seen) = self.seen.as_deref() {
             if !Self::unchanged(seen, st) {
                 let line = self.changed_line();
@@ -74,7 +127,7 @@ impl Remover<'_> {
             }
             // Unlinking one name of a multiply-linked file moves its
             // ctime: learn the new one, so its other names still pass.
-            if st.nlink > 1 && st.kind == FileType::RegularFile {
+            if hold.is_none() && st.nlink > 1 && st.kind == FileType::RegularFile {
                 hold = rustix::fs::openat(
                     dir,
                     name,
@@ -90,7 +143,8 @@ impl Remover<'_> {
         }
         match rustix::fs::unlinkat(dir, name, AtFlags::empty()) {
             Ok(()) | Err(Errno::NOENT) => {
-                if let (Some(fd), Some(seen)) = (hold, self.seen.as_deref_mut()) {
+                if let (Some(fd), Some(seen), true) = (hold, self.seen.as_deref_mut(), st.nlink > 1)
+                {
                     if let Ok(s) = platform::fstat(&fd) {
                         seen.recent.insert(s.id(), s.ctime);
                     }
@@ -130,13 +184,13 @@ impl Remover<'_> {
                     stack.top().kept += 1;
                     while let Some(Ok(_)) = stack.next() {}
                 }
-                Some(Ok(name)) => {
+                Some(Ok((name, kind))) => {
                     let len = self.path.len();
                     if !self.path.ends_with(b"/") {
                         self.path.push(b'/');
                     }
                     self.path.extend_from_slice(name.to_bytes());
-                    if !self.visit(&mut stack, name, len) {
+                    if !self.visit(&mut stack, name, kind, len) {
                         self.path.truncate(len);
                     }
                 }
@@ -201,8 +255,27 @@ impl Remover<'_> {
     /// Remove the entry `name` of the current directory (`self.path` names
     /// it), or descend into it. Returns whether a level was entered (its
     /// path stays until it is left).
-    fn visit(&mut self, stack: &mut Stack, name: CString, len: usize) -> bool {
+    fn visit(&mut self, stack: &mut Stack, name: CString, kind: FileType, len: usize) -> bool {
         let dir = stack.top().src();
+        // A regular file as listed is opened and leased, and checked on
+        // that descriptor; anything else (or no lease) is looked at.
+        if kind == FileType::RegularFile && self.seen.is_some() {
+            match hold(dir, &name, &mut self.leases) {
+                Hold::Leased(fd, st) => {
+                    if !self.leaf(dir, &name, &st, Some(fd)) {
+                        stack.top().kept += 1;
+                    }
+                    return false;
+                }
+                Hold::Busy => {
+                    let line = self.busy_line();
+                    self.say(line);
+                    stack.top().kept += 1;
+                    return false;
+                }
+                Hold::None => {}
+            }
+        }
         let st = match platform::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => st,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
@@ -213,7 +286,7 @@ impl Remover<'_> {
             }
         };
         if !st.is_dir() {
-            if !self.leaf(dir, &name, &st) {
+            if !self.leaf(dir, &name, &st, None) {
                 stack.top().kept += 1;
             }
             return false;
@@ -262,7 +335,7 @@ impl Remover<'_> {
 }
 
 /// Open `level`'s directory again in `parent`; it must be the same one.
-fn reopen(parent: std::os::fd::BorrowedFd<'_>, level: &Level) -> Option<Level> {
+fn reopen(parent: BorrowedFd<'_>, level: &Level) -> Option<Level> {
     let fd = walk::open_dir(parent, &level.name).ok()?;
     let st = platform::fstat(&fd).ok()?;
     if st.id() != level.src_id {

@@ -14,7 +14,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::fs::{Dir, Mode, OFlags};
+use rustix::fs::{Dir, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::platform::{self, FileId, Info};
@@ -43,8 +43,9 @@ enum Src {
 pub struct Level {
     src: Src,
     dst: Option<OwnedFd>,
-    /// Names still to visit, last first, read ahead when the level closed.
-    saved: Vec<CString>,
+    /// Names still to visit (with their kind as listed), last first, read
+    /// ahead when the level closed.
+    saved: Vec<(CString, FileType)>,
     /// Identity of the directory read.
     pub src_id: FileId,
     /// Identity of the directory filled (copies only).
@@ -124,7 +125,7 @@ impl Level {
                 let entry = entry?;
                 let name = entry.file_name();
                 if name != c"." && name != c".." {
-                    names.push(name.to_owned());
+                    names.push((name.to_owned(), entry.file_type()));
                 }
             }
             names.reverse();
@@ -136,10 +137,12 @@ impl Level {
         Ok(())
     }
 
-    /// The next name to visit, without `.` and `..`.
-    fn next(&mut self) -> Option<io::Result<CString>> {
-        if let Some(name) = self.saved.pop() {
-            return Some(Ok(name));
+    /// The next name to visit, without `.` and `..`, and its kind as the
+    /// listing gives it (`d_type`; `Unknown` where the file system does
+    /// not say). The kind is a hint: the entry may be another by now.
+    fn next(&mut self) -> Option<io::Result<(CString, FileType)>> {
+        if let Some(entry) = self.saved.pop() {
+            return Some(Ok(entry));
         }
         let Src::Stream(dir) = &mut self.src else {
             return None;
@@ -150,7 +153,7 @@ impl Level {
                 Ok(entry) => {
                     let name = entry.file_name();
                     if name != c"." && name != c".." {
-                        return Some(Ok(name.to_owned()));
+                        return Some(Ok((name.to_owned(), entry.file_type())));
                     }
                 }
             }
@@ -217,8 +220,9 @@ impl Stack {
         Ok(())
     }
 
-    /// The next name in the current level, or `None` when it is done.
-    pub fn next(&mut self) -> Option<io::Result<CString>> {
+    /// The next name in the current level and its listed kind, or `None`
+    /// when it is done.
+    pub fn next(&mut self) -> Option<io::Result<(CString, FileType)>> {
         self.levels.last_mut()?.next()
     }
 
