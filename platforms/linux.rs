@@ -370,9 +370,9 @@ pub fn strip_acls(node: Node<'_>) -> io::Result<()> {
 /// open, another process's open of the file for writing, or a truncate,
 /// first waits for pmv to let go (or fails with `EWOULDBLOCK` if it is
 /// non-blocking). `Ok(true)`: held, until `fd` is closed. `Ok(false)`: no
-/// lease here (a file of another owner without `CAP_LEASE`, a file system
-/// without leases, leases turned off), and nothing changed. `EAGAIN`: the
-/// file is open for writing elsewhere right now.
+/// leases here (a file system without them, leases turned off), and
+/// nothing changed. `EAGAIN`: the file is open for writing elsewhere right
+/// now. `EACCES`: a file of another owner, without `CAP_LEASE`.
 ///
 /// A lease break is signalled with SIGIO, whose default action ends the
 /// process: where SIGIO still has that default, it is ignored from the
@@ -399,7 +399,8 @@ pub fn read_lease(fd: BorrowedFd<'_>) -> io::Result<bool> {
         return Ok(true);
     }
     match Errno::from_io_error(&io::Error::last_os_error()) {
-        Some(e @ (Errno::AGAIN | Errno::BUSY)) => Err(e.into()),
+        // Open for writing elsewhere; or not this owner's file.
+        Some(e @ (Errno::AGAIN | Errno::ACCESS | Errno::PERM)) => Err(e.into()),
         _ => Ok(false),
     }
 }

@@ -65,7 +65,9 @@ pub fn hold(dir: BorrowedFd<'_>, name: &CStr, leases: &mut bool) -> Hold {
             *leases = false;
             Hold::None
         }
-        Err(_) => Hold::Busy,
+        Err(e) if e.raw_os_error() == Some(Errno::AGAIN.raw_os_error()) => Hold::Busy,
+        // Another owner's file: this one is checked as before.
+        Err(_) => Hold::None,
     }
 }
 
