@@ -451,6 +451,14 @@ EOF
     xrun tree "10,000 x 4 KiB files, 100 dirs" "${xrounds:-3}" 128 "$work/p-tree.sh" "$work/c-tree.sh" \
         "$src/tree" "$disk/tree"
     xgoals+=("pmv <= 1.0x GNU mv, 10,000 files: $(goal "$(medof "$work/tree" pmv 2)" "$(medof "$work/tree" GNU 2)" 1.0)")
+    # The system calls of that move, per file, and what the removal's read
+    # leases (one open, fcntl and close per regular file) take of them.
+    bash "$work/p-tree.sh"
+    strace -f -c -o "$work/tree.calls" "$pmv" "$src/tree" "$disk/tree"
+    bash "$work/c-tree.sh"
+    tree_calls=$(awk '$NF == "total" { print $4 }' "$work/tree.calls")
+    tree_leases=$(awk '$NF == "fcntl" { print $4 }' "$work/tree.calls")
+    xdev_notes+=("10,000 files: $(awk -v c="$tree_calls" 'BEGIN { printf "%.1f", c / 10000 }') system calls per file (strace -f -c, copy and removal), of which ${tree_leases:-0} fcntl calls: the removal's read leases")
     # The durable move: pmv --sync against each mv followed by sync(1).
     cat >"$work/mvsync" <<'EOF'
 #!/bin/sh
