@@ -105,35 +105,56 @@ pub fn backup_name(
         name.push(suffix);
         PathBuf::from(name)
     };
-    let numbered = |highest: u64| {
+    let numbered = |highest: &[u8]| {
         let mut name = file.as_os_str().to_os_string().into_vec();
-        name.extend_from_slice(format!(".~{}~", highest + 1).as_bytes());
+        name.extend_from_slice(b".~");
+        name.extend_from_slice(&next_number(highest));
+        name.push(b'~');
         PathBuf::from(OsString::from_vec(name))
     };
     match control {
         Control::None => None,
         Control::Simple => Some(simple()),
-        Control::Numbered => Some(numbered(highest_number(base, existing()).unwrap_or(0))),
-        Control::Existing => match highest_number(base, existing()) {
+        Control::Numbered => Some(numbered(highest_number(base, &existing()).unwrap_or(b"0"))),
+        Control::Existing => match highest_number(base, &existing()) {
             Some(n) => Some(numbered(n)),
             None => Some(simple()),
         },
     }
 }
 
-/// The highest `N` among names of the form `BASE.~N~`.
-fn highest_number(base: &[u8], names: Vec<OsString>) -> Option<u64> {
+/// The highest `N` among names of the form `BASE.~N~`, as gnulib's
+/// `numbered_backup` finds it: `N` is decimal digits not starting with
+/// `0` (`f.~007~` is not a numbered backup), of any length, compared as a
+/// number is (a longer string is larger; `f.~10~` is above `f.~9~`).
+fn highest_number<'n>(base: &[u8], names: &'n [OsString]) -> Option<&'n [u8]> {
     names
         .iter()
         .filter_map(|name| {
             let rest = name.as_bytes().strip_prefix(base)?.strip_prefix(b".~")?;
             let digits = rest.strip_suffix(b"~")?;
-            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
-                return None;
-            }
-            std::str::from_utf8(digits).ok()?.parse().ok()
+            let number = digits.first().is_some_and(|d| (b'1'..=b'9').contains(d))
+                && digits.iter().all(u8::is_ascii_digit);
+            number.then_some(digits)
         })
-        .max()
+        .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
+}
+
+/// `n + 1` on the decimal string `n`, as gnulib adds one: with a carry
+/// into a new leading digit, never a wrap (`9` gives `10`, and
+/// `18446744073709551615` gives `18446744073709551616`).
+fn next_number(n: &[u8]) -> Vec<u8> {
+    let mut out = n.to_vec();
+    for d in out.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return out;
+        }
+    }
+    out.insert(0, b'1');
+    out
 }
 
 /// The names in the directory that holds `file` (relative to `dir`), for
@@ -196,6 +217,36 @@ mod tests {
             ])),
             Some("dir/f.~13~".into())
         );
+    }
+
+    /// The next number is worked out on the decimal string, without a
+    /// limit: a planted `f.~18446744073709551615~` (u64's maximum) gives
+    /// `...616`, not a wrap to an existing `f.~0~` (not a numbered backup:
+    /// GNU skips a leading `0`, so `f.~007~` does not count either).
+    #[test]
+    fn numbers_are_decimal_strings_without_a_limit() {
+        let f = Path::new("f");
+        let sfx = OsStr::new("~");
+        let next = |list: &[&str]| backup_name(f, Control::Numbered, sfx, || names(list));
+        assert_eq!(
+            next(&["f.~0~", "f.~18446744073709551615~"]),
+            Some("f.~18446744073709551616~".into())
+        );
+        assert_eq!(
+            next(&["f.~99999999999999999999999999~"]),
+            Some("f.~100000000000000000000000000~".into())
+        );
+        assert_eq!(next(&["f.~9~", "f.~10~"]), Some("f.~11~".into()));
+        assert_eq!(next(&["f.~10~", "f.~9~"]), Some("f.~11~".into()));
+        assert_eq!(next(&["f.~007~"]), Some("f.~1~".into()));
+        assert_eq!(next(&["f.~007~", "f.~8~"]), Some("f.~9~".into()));
+        assert_eq!(next(&["f.~0~"]), Some("f.~1~".into()));
+        assert_eq!(
+            backup_name(f, Control::Existing, sfx, || names(&["f.~007~"])),
+            Some("f~".into())
+        );
+        assert_eq!(next_number(b"199"), b"200");
+        assert_eq!(next_number(b"999"), b"1000");
     }
 
     #[test]

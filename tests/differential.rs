@@ -1031,6 +1031,48 @@ const fn row(setup: &'static str, prog: Prog, args: &'static [&'static str]) -> 
 /// its kind: symlinked directories in operands and as `-t`, backups with
 /// odd suffixes, `-r` with dangling targets, GNU's order of checks.
 const ROWS: &[Row] = &[
+    // Backup numbers near and past u64's limit, with leading zeros, and
+    // in string order unlike number order: GNU adds one to the string.
+    row(
+        "echo a >a; echo b >b; echo 0 >b.~0~; echo m >b.~18446744073709551615~",
+        Prog::Mv,
+        &["--backup=numbered", "a", "b"],
+    ),
+    row(
+        "echo a >a; echo b >b; echo m >b.~18446744073709551615~",
+        Prog::Mv,
+        &["--backup=existing", "a", "b"],
+    ),
+    row(
+        "echo a >a; echo b >b; echo m >b.~99999999999999999999999~",
+        Prog::Mv,
+        &["--backup=numbered", "a", "b"],
+    ),
+    row(
+        "echo a >a; echo b >b; echo 9 >b.~9~; echo 10 >b.~10~",
+        Prog::Mv,
+        &["--backup=numbered", "a", "b"],
+    ),
+    row(
+        "echo a >a; echo b >b; echo 7 >b.~007~",
+        Prog::Mv,
+        &["--backup=numbered", "a", "b"],
+    ),
+    row(
+        "echo a >a; echo b >b; echo 7 >b.~007~; echo 8 >b.~08~",
+        Prog::Mv,
+        &["--backup=existing", "a", "b"],
+    ),
+    row(
+        "ln -s x b; ln -s 0 b.~0~; ln -s m b.~18446744073709551615~",
+        Prog::Ln,
+        &["-s", "-f", "--backup=numbered", "tgt", "b"],
+    ),
+    row(
+        "ln -s x b; ln -s 7 b.~007~; ln -s 9 b.~9~; ln -s 10 b.~10~",
+        Prog::Ln,
+        &["-s", "-f", "--backup=existing", "tgt", "b"],
+    ),
     row(
         "mkdir e; echo x >e/c; ln -s e b",
         Prog::Mv,
