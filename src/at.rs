@@ -2,13 +2,15 @@
 //! directory: opened once, then every name in it taken relative to what
 //! was opened; and GNU's test of two names being one directory entry.
 
+use std::ffi::OsString;
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType, CWD};
 use rustix::io::Errno;
 
+use crate::platform::FileId;
 use crate::report::errno;
 
 /// Open the target directory `path` (GNU's `target_directory_operand`):
@@ -59,4 +61,56 @@ pub fn same_entry(a: (BorrowedFd<'_>, &Path), b: (BorrowedFd<'_>, &Path)) -> boo
         Some(st.id())
     };
     id(a).is_some() && id(a) == id(b)
+}
+
+/// What this run has created, as GNU's `dest_info` remembers it: each
+/// entry by its identity and by the name it was made under (its
+/// directory's identity and its last component), so that "will not
+/// overwrite just-created" is said only of that entry under that name. An
+/// inode number reused for another entry, or the entry found under
+/// another name, is not it.
+#[derive(Default)]
+pub struct Created {
+    made: std::collections::HashMap<FileId, Vec<(FileId, OsString)>>,
+    /// The last directory looked at, by descriptor and path: a target
+    /// directory is looked at once for all its names.
+    last_dir: std::cell::RefCell<Option<(i32, PathBuf, FileId)>>,
+}
+
+impl Created {
+    /// The identity of the directory holding `name` (relative to `dir`).
+    fn dir_of(&self, dir: BorrowedFd<'_>, name: &Path) -> Option<FileId> {
+        let parent = crate::names::parent(name);
+        if let Some((fd, p, id)) = &*self.last_dir.borrow() {
+            if *fd == dir.as_raw_fd() && p == parent {
+                return Some(*id);
+            }
+        }
+        let id = crate::platform::statat(dir, parent, AtFlags::empty())
+            .ok()?
+            .id();
+        *self.last_dir.borrow_mut() = Some((dir.as_raw_fd(), parent.to_path_buf(), id));
+        Some(id)
+    }
+
+    /// Remember that `name` (relative to `dir`), which is `id`, was made.
+    pub fn insert(&mut self, dir: BorrowedFd<'_>, name: &Path, id: FileId) {
+        if let Some(d) = self.dir_of(dir, name) {
+            let base = crate::names::base(name).to_os_string();
+            self.made.entry(id).or_default().push((d, base));
+        }
+    }
+
+    /// Whether `name` (relative to `dir`), now `id`, is an entry this run
+    /// made, under that very name.
+    pub fn contains(&self, dir: BorrowedFd<'_>, name: &Path, id: FileId) -> bool {
+        if !self.made.contains_key(&id) {
+            return false;
+        }
+        let Some(d) = self.dir_of(dir, name) else {
+            return false;
+        };
+        let base = crate::names::base(name);
+        self.made[&id].iter().any(|(pd, b)| *pd == d && b == base)
+    }
 }

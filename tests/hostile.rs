@@ -1646,3 +1646,100 @@ fn backup_while_the_owner_renames_reaches_nothing_outside() {
     );
     assert_eq!(s.read("D/b.alice"), "alice's\n");
 }
+
+// ---- 11. "just created", and an inode number used again -------------------
+
+/// Root's `pmv -t pub x/sock y/other` into a sticky directory on ext4,
+/// which gives a freed inode number to the next new file. Once `x/sock`
+/// (alice's) is in place as `pub/sock` and pmv is renaming `y/other`
+/// (that call delayed), alice removes `pub/sock` and makes a symlink
+/// `pub/other`, which gets the inode number `pub/sock` had. That
+/// is not the entry pmv made, nor under the name pmv made it: the second
+/// move replaces `pub/other`, as GNU's mv (which remembers the name with
+/// the inode) does, instead of refusing it as "just-created".
+#[test]
+#[serial]
+fn a_reused_inode_number_under_another_name_is_not_just_created() {
+    if !ready(
+        "the reused inode number",
+        &["strace", "setpriv", "perl", "mkfs.ext4"],
+    ) {
+        return;
+    }
+    let s = open_scratch();
+    let img = s.path("ext4.img");
+    fs::File::create(&img).unwrap().set_len(32 << 20).unwrap();
+    let made = Command::new("mkfs.ext4")
+        .args(["-q", "-F"])
+        .arg(&img)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mnt = s.path("mnt");
+    fs::create_dir(&mnt).unwrap();
+    let _mount = Mount::new(
+        Command::new("mount")
+            .args(["-o", "loop"])
+            .arg(&img)
+            .arg(&mnt),
+        &mnt,
+        false,
+    );
+    mode(&mnt, 0o755);
+    for d in ["pub", "x", "y"] {
+        fs::create_dir(mnt.join(d)).unwrap();
+    }
+    mode(&mnt.join("pub"), 0o1777);
+    fs::write(mnt.join("x/sock"), "alice's\n").unwrap();
+    fs::write(mnt.join("y/other"), "root's\n").unwrap();
+    chown_tree(&mnt.join("x"), NOBODY);
+    let trace = s.path("trace");
+    let reuse = r#"
+my ($trace, $dir) = @ARGV;
+print $log "ready\n";
+until (done()) {
+    if (open(my $t, '<', $trace)) {
+        local $/;
+        my $seen = <$t> // '';
+        if ($seen =~ /(rename|link)[^\n]*"other"/) {
+            my $ino = (lstat("$dir/sock"))[1];
+            unlink("$dir/sock") or print $log "unlink: $!\n";
+            symlink("elsewhere", "$dir/other") or print $log "symlink: $!\n";
+            my $now = (lstat("$dir/other"))[1];
+            print $log "inode $ino then $now\n";
+            last;
+        }
+    }
+    nap(0.0002);
+}
+"#;
+    let pubdir = mnt.join("pub");
+    let mut attacker = Attacker::start(reuse, &mnt, &[trace.as_os_str(), pubdir.as_os_str()]);
+    let r = output(
+        Command::new("strace")
+            .args(["-f", "-o"])
+            .arg(&trace)
+            .args([
+                "-etrace=renameat2,renameat,rename,linkat,link",
+                "-einject=renameat2,renameat,rename,linkat,link:delay_enter=300000:when=2",
+            ])
+            .arg(util::bin("pmv"))
+            .args(["-t", "pub", "x/sock", "y/other"])
+            .current_dir(&mnt),
+    );
+    let log = attacker.stop();
+    let reused = log
+        .lines()
+        .find_map(|l| l.strip_prefix("inode "))
+        .and_then(|l| l.split_once(" then "))
+        .is_some_and(|(a, b)| a == b);
+    assert!(
+        reused,
+        "the inode number was not used again: {log}; pmv: {r:?}"
+    );
+    assert_eq!(r.code, 0, "pmv: {r:?}; attacker: {log}");
+    assert_eq!(
+        fs::read_to_string(pubdir.join("other")).unwrap(),
+        "root's\n"
+    );
+}

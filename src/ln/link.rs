@@ -2,7 +2,6 @@
 //! only if that fails, GNU's checks of the existing name, the question,
 //! the backup, and one atomic replacement.
 
-use std::collections::HashSet;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -13,7 +12,7 @@ use rustix::io::Errno;
 
 use super::{relative, Options, PROG};
 use crate::backup;
-use crate::platform::{FileId, Info};
+use crate::platform::Info;
 use crate::quote::quotef;
 use crate::report::{self, errno, q, Error};
 
@@ -50,7 +49,7 @@ pub struct Linker {
     opts: Options,
     /// Hard links made by this run are not to be replaced by later ones.
     remember: bool,
-    created: HashSet<FileId>,
+    created: crate::at::Created,
 }
 
 /// One link's result: `Err(None)` when the user said no.
@@ -92,7 +91,7 @@ impl Linker {
         Linker {
             opts,
             remember,
-            created: HashSet::new(),
+            created: crate::at::Created::default(),
         }
     }
 
@@ -140,7 +139,7 @@ impl Linker {
         }
         if self.remember {
             if let Ok(d) = dest.node() {
-                self.created.insert(d.id());
+                self.created.insert(dest.dir(), &dest.name, d.id());
             }
         }
         if self.opts.verbose {
@@ -288,7 +287,7 @@ impl Linker {
                 quotef(dest.shown.as_os_str())
             )));
         }
-        if self.created.contains(&d.id()) {
+        if self.created.contains(dest.dir(), &dest.name, d.id()) {
             return Err(Error::msg(format!(
                 "will not overwrite just-created {} with {}",
                 q(&dest.shown),

@@ -3,7 +3,7 @@
 //! the job; GNU's checks and the backup; the rename; and, when it crosses
 //! file systems, the engine (`across.rs`).
 
-use std::collections::BTreeSet;
+use crate::platform::FileId;
 use std::io;
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -51,9 +51,9 @@ pub struct Mover {
     left: usize,
     /// Several SOURCEs go into one directory.
     many_sources: bool,
-    /// `(dev, ino)` of every destination this run has created, while
-    /// later jobs may need it.
-    created: BTreeSet<(u64, u64)>,
+    /// Every destination this run has created, while later jobs may need
+    /// it.
+    created: crate::at::Created,
     /// Every source directory seen, for GNU's warning about one named
     /// twice.
     source_dirs: SourceDirs,
@@ -70,7 +70,7 @@ impl Mover {
             opts,
             left: jobs,
             many_sources: jobs > 1,
-            created: BTreeSet::new(),
+            created: crate::at::Created::default(),
             source_dirs: SourceDirs::default(),
             stdin_tty: None,
             links: engine::Links::new(),
@@ -262,7 +262,11 @@ impl Mover {
 
     /// GNU's checks when DEST exists, with the question between them.
     fn check_existing(&mut self, pair: &Pair, dst_meta: &Meta) -> Result<Proceed, Failed> {
-        let just_created = self.created.contains(&(dst_meta.dev, dst_meta.ino));
+        let id = FileId {
+            dev: dst_meta.dev,
+            ino: dst_meta.ino,
+        };
+        let just_created = self.created.contains(pair.dst.dir, pair.dst.name, id);
         let cached = &mut self.stdin_tty;
         let mut stdin_tty =
             || *cached.get_or_insert_with(|| rustix::termios::isatty(rustix::stdio::stdin()));
@@ -303,7 +307,11 @@ impl Mover {
     fn remember(&mut self, dst: &Dest, meta: Option<Meta>) {
         if self.left > 0 {
             if let Some(m) = meta.or_else(|| dst.lstat().ok()) {
-                self.created.insert((m.dev, m.ino));
+                let id = FileId {
+                    dev: m.dev,
+                    ino: m.ino,
+                };
+                self.created.insert(dst.dir, dst.name, id);
             }
         }
     }
