@@ -771,6 +771,45 @@ fn directory_into_itself_through_a_bind_mount_copies_nothing() {
     );
 }
 
+/// The same through a FUSE view (bindfs) of SOURCE's parent: FUSE gives
+/// its own inode numbers, so DEST's ancestry does not show SOURCE; the
+/// copy then meets its own private directory inside SOURCE and stops
+/// there, with GNU mv's message, leaving nothing behind (it used to copy
+/// itself into itself until FUSE said `File name too long`).
+#[test]
+#[serial]
+fn directory_into_itself_through_bindfs_is_stopped_at_its_private_directory() {
+    if !ready(
+        "the bindfs into-itself test",
+        &["bindfs", "mount", "umount"],
+    ) {
+        return;
+    }
+    let t = Scratch::new();
+    t.dir("E");
+    let e = t.path("E");
+    let _tmpfs = Mount::tmpfs(&e, "64m");
+    t.dir("E/p/d/sub").file("E/p/d/a", "A").dir("E/v");
+    let _fuse = Mount::bindfs(&e.join("p"), &e.join("v"));
+    let before = listing(&e.join("p"));
+    let r = run_in(
+        t.dir.path(),
+        &util::bin("pmv"),
+        &["E/p/d".as_ref(), "E/v/d/sub/".as_ref()],
+        false,
+    );
+    let want = "pmv: cannot move 'E/p/d' to a subdirectory of itself, 'E/v/d/sub/d'\n";
+    assert!(
+        r.code == 1 && r.stderr == want,
+        "expected exit 1 and {want:?}, got exit {} and {:.300}",
+        r.code,
+        r.stderr
+    );
+    assert_eq!(listing(&e.join("p")), before, "changed: {r:?}");
+    assert!(staging(&e.join("p")).is_empty());
+    assert!(staging(&e.join("p/d/sub")).is_empty());
+}
+
 // ---- 6. SOURCE checked before anything changes ------------------------------
 
 /// Spec step 1: as uid 65534, a cross-file-system move whose SOURCE cannot

@@ -52,6 +52,11 @@ pub struct Copier<'a> {
     pub linked: Vec<FileId>,
     /// The operand as written, for "not moved".
     pub operand: Vec<u8>,
+    /// The private directory's name and DEST as shown: a directory of
+    /// that name met in SOURCE is the copy itself, reached through another
+    /// view of DEST's directory (FUSE, whose own inode numbers hide it
+    /// from the identity check of DEST's ancestry).
+    pub staging: (&'a CStr, Vec<u8>),
     /// Appended to the first `copied` line (`-v` with a backup).
     pub note: Option<String>,
 }
@@ -193,6 +198,13 @@ impl Copier<'_> {
             let (sdir, ddir) = (level.src(), level.dst());
             let st = platform::statat(sdir, &name, AtFlags::SYMLINK_NOFOLLOW)
                 .map_err(|e| Error::io(format!("cannot stat {}", self.shown_src()), e))?;
+            if st.is_dir() && name.as_c_str() == self.staging.0 {
+                return Err(Error::into_itself(format!(
+                    "cannot move {} to a subdirectory of itself, {}",
+                    q(os(&self.operand)),
+                    q(os(&self.staging.1))
+                )));
+            }
             if st.is_dir() {
                 let mut child = self.enter(sdir, &name, &st, ddir, &name)?;
                 child.lens = lens;

@@ -414,6 +414,7 @@ impl Move<'_> {
             },
             linked: Vec::new(),
             operand: src.shown.clone(),
+            staging: (private.name(), dst.shown.clone()),
             note: self.note.clone(),
         };
         let made = copier.copy_top(src.dir.as_fd(), &src.name, st, private.fd(), &dst.name);
