@@ -369,3 +369,23 @@ pub fn is_empty_dir(fd: BorrowedFd<'_>) -> io::Result<bool> {
         Ok(true)
     }
 }
+
+/// Open the directory `path` (relative to `at`, following symlinks as the
+/// path's own resolution does) only to work relative to it: `O_PATH` on
+/// Linux, where search permission is enough (a directory one may write
+/// and search but not read, as a drop box is), `O_RDONLY` elsewhere.
+pub fn open_dir_at(at: BorrowedFd<'_>, path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::OFlags;
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        not(pmv_backend = "posix")
+    ))]
+    let access = OFlags::PATH;
+    #[cfg(not(all(
+        any(target_os = "linux", target_os = "android"),
+        not(pmv_backend = "posix")
+    )))]
+    let access = OFlags::RDONLY;
+    let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(at, path, flags, Mode::empty())?)
+}

@@ -83,7 +83,9 @@ cfg_if::cfg_if! {
 }
 
 pub use self::{
-    common::{fstat, is_empty_dir, lstat, make_node, replace, statat, sync_dir, FileId, Info},
+    common::{
+        fstat, is_empty_dir, lstat, make_node, open_dir_at, replace, statat, sync_dir, FileId, Info,
+    },
     data::{copy_data_rw, next_data},
     imp::{
         copy_data, copy_range, copy_xattrs, exchange, read_lease, rename_noreplace, strip_acls,

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use rustix::fs::{Mode, OFlags, CWD};
+use rustix::fs::CWD;
 
 use crate::platform;
 use crate::private::Private;
@@ -145,12 +145,7 @@ fn stage_then_replace(
     let _held = platform::hold_signals();
     let opened;
     let parent = if to.as_os_str().as_bytes().contains(&b'/') {
-        opened = rustix::fs::openat(
-            dir,
-            crate::names::parent(to),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        opened = platform::open_dir_at(dir, crate::names::parent(to))?;
         opened.as_fd()
     } else {
         dir

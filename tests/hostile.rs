@@ -214,12 +214,18 @@ impl Bins {
             .tempdir_in(util::scratch_root())
             .unwrap();
         mode(dir.path(), 0o755);
-        fs::copy(util::bin("pmv"), dir.path().join("pmv")).unwrap();
+        for prog in ["pmv", "pln"] {
+            fs::copy(util::bin(prog), dir.path().join(prog)).unwrap();
+        }
         Bins { dir }
     }
 
     fn pmv(&self) -> PathBuf {
         self.dir.path().join("pmv")
+    }
+
+    fn pln(&self) -> PathBuf {
+        self.dir.path().join("pln")
     }
 }
 
@@ -1781,4 +1787,39 @@ until (done()) {
         fs::read_to_string(pubdir.join("other")).unwrap(),
         "root's\n"
     );
+}
+
+/// `pln -sf` as uid 65534 into its drop box: a directory it may write and
+/// search but not read (0333). The directory is opened only to work in it
+/// (`O_PATH`), so the private directory is made there and the link
+/// replaced, as it was when the private directory was made by path.
+#[test]
+#[serial]
+fn pln_into_a_directory_that_cannot_be_read() {
+    if !ready("the drop-box test", &["setpriv"]) {
+        return;
+    }
+    let bins = Bins::new();
+    let s = open_scratch();
+    s.file("box/l", "old\n");
+    chown_tree(&s.path("box"), NOBODY);
+    mode(&s.path("box"), 0o333);
+    let r = run_in(
+        s.dir.path(),
+        &bins.pln(),
+        &["-sf".as_ref(), "NEW".as_ref(), "box/l".as_ref()],
+        true,
+    );
+    mode(&s.path("box"), 0o755);
+    let unreadable_dirs_open =
+        cfg!(any(target_os = "linux", target_os = "android")) && pmv::BACKEND != "posix";
+    if unreadable_dirs_open {
+        assert_eq!(r.code, 0, "{r:?}");
+        assert_eq!(fs::read_link(s.path("box/l")).unwrap(), Path::new("NEW"));
+    } else {
+        // O_RDONLY needs read permission: refused, nothing changed.
+        assert_eq!(r.code, 1, "{r:?}");
+        assert_eq!(s.read("box/l"), "old\n");
+    }
+    assert!(staging(&s.path("box")).is_empty(), "{r:?}");
 }
