@@ -132,12 +132,13 @@ fn shown_beside(beside: &Path, name: &CStr) -> PathBuf {
 
 /// The checks that make a directory just opened this run's own, on the
 /// descriptor itself (so no rename of the name can pass them afterwards):
-/// owned by the effective uid; mode exactly 0700 (a set-group-ID bit
-/// inherited from the parent aside, which gives the group nothing); no
-/// subdirectory (at most 2 links: 1 where the file system counts none for
-/// directories, as btrfs); no entry at all; and no ACL once the ones
-/// inherited from the parent's default ACL are removed. `Err` says which
-/// failed.
+/// owned by the effective uid; no permission for group or others (a
+/// set-group-ID bit inherited from the parent aside, which gives the
+/// group nothing); no subdirectory (at most 2 links: 1 where the file
+/// system counts none for directories, as btrfs); no entry at all. Then
+/// it is made exactly 0700 where the umask took owner bits from
+/// `mkdirat`'s 0700, and its inherited ACLs are removed, so that it ends
+/// with mode 0700 and no ACL. `Err` says which check failed.
 fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
     let st =
         crate::platform::fstat(fd).map_err(|e| format!("cannot be checked: {}", strerror(&e)))?;
@@ -146,7 +147,7 @@ fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
     if st.uid != euid {
         return Err(format!("is owned by uid {}, not {euid}", st.uid));
     }
-    if mode != Mode::RWXU {
+    if !Mode::RWXU.contains(mode) {
         return Err(format!("has mode {:04o}, not 0700", mode.bits()));
     }
     if st.nlink > 2 {
@@ -157,9 +158,14 @@ fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
         Ok(false) => return Err("is not empty".into()),
         Err(e) => return Err(format!("cannot be read: {}", strerror(&e))),
     }
-    // Owned by this uid, 0700 and empty: the ACL it has can only be the
+    // Owned by this uid, private and empty: a mode short of 0700 is the
+    // umask's doing, and the ACL it has can only be the
     // one its parent's default ACL gave it, and it must go, or whatever is
     // made inside would be reachable through it.
+    if mode != Mode::RWXU {
+        rustix::fs::fchmod(fd, Mode::RWXU | st.perm.intersection(Mode::SGID))
+            .map_err(|e| format!("cannot be given mode 0700: {}", strerror(&e.into())))?;
+    }
     crate::platform::strip_acls(crate::platform::Node::Fd(fd))
         .map_err(|e| format!("keeps an ACL that cannot be removed: {}", strerror(&e)))?;
     Ok(st)
@@ -333,6 +339,11 @@ mod tests {
             prove(open(&d).as_fd()).unwrap_err(),
             "has mode 0750, not 0700"
         );
+        // What a umask took from 0700 is given back.
+        chmod(0o500);
+        assert!(prove(open(&d).as_fd()).is_ok());
+        let m = rustix::fs::stat(&d).unwrap().st_mode & 0o7777;
+        assert_eq!(m, 0o700);
         chmod(0o700);
         std::fs::write(d.join("f"), "x").unwrap();
         assert_eq!(prove(open(&d).as_fd()).unwrap_err(), "is not empty");
