@@ -389,3 +389,18 @@ pub fn open_dir_at(at: BorrowedFd<'_>, path: &Path) -> io::Result<std::os::fd::O
     let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
     Ok(rustix::fs::openat(at, path, flags, Mode::empty())?)
 }
+
+/// The kind of a directory entry as the listing gives it (`d_type`), or
+/// `Unknown` where the system's listing has none (illumos, Solaris): a
+/// hint, to be looked at again before anything is done by it.
+pub fn listed_kind(entry: &rustix::fs::DirEntry) -> FileType {
+    #[cfg(any(target_os = "illumos", target_os = "solaris", target_os = "haiku"))]
+    {
+        let _ = entry;
+        FileType::Unknown
+    }
+    #[cfg(not(any(target_os = "illumos", target_os = "solaris", target_os = "haiku")))]
+    {
+        entry.file_type()
+    }
+}

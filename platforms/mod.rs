@@ -84,7 +84,8 @@ cfg_if::cfg_if! {
 
 pub use self::{
     common::{
-        fstat, is_empty_dir, lstat, make_node, open_dir_at, replace, statat, sync_dir, FileId, Info,
+        fstat, is_empty_dir, listed_kind, lstat, make_node, open_dir_at, replace, statat, sync_dir,
+        FileId, Info,
     },
     data::{copy_data_rw, next_data},
     imp::{

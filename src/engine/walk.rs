@@ -125,7 +125,7 @@ impl Level {
                 let entry = entry?;
                 let name = entry.file_name();
                 if name != c"." && name != c".." {
-                    names.push((name.to_owned(), entry.file_type()));
+                    names.push((name.to_owned(), platform::listed_kind(&entry)));
                 }
             }
             names.reverse();
@@ -153,7 +153,7 @@ impl Level {
                 Ok(entry) => {
                     let name = entry.file_name();
                     if name != c"." && name != c".." {
-                        return Some(Ok((name.to_owned(), entry.file_type())));
+                        return Some(Ok((name.to_owned(), platform::listed_kind(&entry))));
                     }
                 }
             }
