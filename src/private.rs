@@ -159,9 +159,9 @@ fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
         Err(e) => return Err(format!("cannot be read: {}", strerror(&e))),
     }
     // Owned by this uid, private and empty: a mode short of 0700 is the
-    // umask's doing, and the ACL it has can only be the
-    // one its parent's default ACL gave it, and it must go, or whatever is
-    // made inside would be reachable through it.
+    // umask's doing, and an ACL on it can only be the one its parent's
+    // default ACL gave it, which must go, or whatever is made inside
+    // would be reachable through it.
     if mode != Mode::RWXU {
         rustix::fs::fchmod(fd, Mode::RWXU | st.perm.intersection(Mode::SGID))
             .map_err(|e| format!("cannot be given mode 0700: {}", strerror(&e.into())))?;
