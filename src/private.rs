@@ -135,10 +135,9 @@ fn shown_beside(beside: &Path, name: &CStr) -> PathBuf {
 /// owned by the effective uid; no permission for group or others (a
 /// set-group-ID bit inherited from the parent aside, which gives the
 /// group nothing); no subdirectory (at most 2 links: 1 where the file
-/// system counts none for directories, as btrfs); no entry at all. Then
-/// it is made exactly 0700 where the umask took owner bits from
-/// `mkdirat`'s 0700, and its inherited ACLs are removed, so that it ends
-/// with mode 0700 and no ACL. `Err` says which check failed.
+/// system counts none for directories, as btrfs); no entry at all
+/// (`finish` then makes it 0700 with no ACL). `Err` says which check
+/// failed.
 fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
     let st =
         crate::platform::fstat(fd).map_err(|e| format!("cannot be checked: {}", strerror(&e)))?;
@@ -158,17 +157,19 @@ fn prove(fd: BorrowedFd<'_>) -> Result<Info, String> {
         Ok(false) => return Err("is not empty".into()),
         Err(e) => return Err(format!("cannot be read: {}", strerror(&e))),
     }
-    // Owned by this uid, private and empty: a mode short of 0700 is the
-    // umask's doing, and an ACL on it can only be the one its parent's
-    // default ACL gave it, which must go, or whatever is made inside
-    // would be reachable through it.
-    if mode != Mode::RWXU {
-        rustix::fs::fchmod(fd, Mode::RWXU | st.perm.intersection(Mode::SGID))
-            .map_err(|e| format!("cannot be given mode 0700: {}", strerror(&e.into())))?;
+    Ok(st)
+}
+
+/// Make a proven directory (`st`) exactly what it must be. Owned by this
+/// uid, private and empty, a mode short of 0700 is the umask's doing, and
+/// an ACL on it can only be the one its parent's default ACL gave it,
+/// which must go, or whatever is made inside would be reachable through
+/// it.
+fn finish(fd: BorrowedFd<'_>, st: &Info) -> io::Result<()> {
+    if st.perm.difference(Mode::SGID) != Mode::RWXU {
+        rustix::fs::fchmod(fd, Mode::RWXU | st.perm.intersection(Mode::SGID))?;
     }
     crate::platform::strip_acls(crate::platform::Node::Fd(fd))
-        .map_err(|e| format!("keeps an ACL that cannot be removed: {}", strerror(&e)))?;
-    Ok(st)
 }
 
 impl<'a> Private<'a> {
@@ -212,14 +213,18 @@ impl<'a> Private<'a> {
             let st = prove(fd.as_fd()).map_err(|why| {
                 not_ours(format!("is not the private directory just made: it {why}"))
             })?;
-            return Ok(Private {
+            let private = Private {
                 parent,
                 name,
                 fd,
                 id: st.id(),
                 shown,
                 armed: true,
-            });
+            };
+            // Proven ours: if it cannot be finished, dropping it removes
+            // it (by identity), and the caller hears why.
+            finish(private.fd(), &st)?;
+            return Ok(private);
         }
         Err(Errno::EXIST.into())
     }
@@ -341,7 +346,8 @@ mod tests {
         );
         // What a umask took from 0700 is given back.
         chmod(0o500);
-        assert!(prove(open(&d).as_fd()).is_ok());
+        let fd = open(&d);
+        finish(fd.as_fd(), &prove(fd.as_fd()).unwrap()).unwrap();
         let m = rustix::fs::stat(&d).unwrap().st_mode & 0o7777;
         assert_eq!(m, 0o700);
         chmod(0o700);
