@@ -1277,7 +1277,7 @@ fn exchanged_staging(
     let r = output(
         Command::new("strace")
             .args(["-f", "-o", "/dev/null", "-e", "trace=mkdirat,mkdir"])
-            .args(["-e", "inject=mkdirat,mkdir:delay_exit=300000"])
+            .args(["-e", "inject=mkdirat,mkdir:delay_exit=1000000"])
             .arg(prog)
             .args(args)
             .current_dir(cwd),
@@ -1525,7 +1525,7 @@ until (done()) {
 "#;
 
 /// Runs pmv as root in the scratch directory under strace, `calls` traced
-/// and delayed by 300 ms on entry, while uid 65534 waits for `pattern` in
+/// and delayed by a second on entry (room for the other user on a busy machine), while uid 65534 waits for `pattern` in
 /// the trace and then does `ops` (see [`ACT_AT_CALL`]). Every op must
 /// have been done, unless pmv is expected to refuse (`refused`: the words
 /// it says) before any call.
@@ -1546,7 +1546,7 @@ fn renamed_meanwhile(
             .args(["-f", "-o"])
             .arg(&trace)
             .arg(format!("-etrace={calls}"))
-            .arg(format!("-einject={calls}:delay_enter=300000"))
+            .arg(format!("-einject={calls}:delay_enter=1000000"))
             .arg(util::bin("pmv"))
             .args(args)
             .current_dir(s.dir.path()),
@@ -1772,7 +1772,7 @@ until (done()) {
             .arg(&trace)
             .args([
                 "-etrace=renameat2,renameat,rename,linkat,link",
-                "-einject=renameat2,renameat,rename,linkat,link:delay_enter=300000:when=2",
+                "-einject=renameat2,renameat,rename,linkat,link:delay_enter=1000000:when=2",
             ])
             .arg(util::bin("pmv"))
             .args(["-t", "pub", "x/sock", "y/other"])
