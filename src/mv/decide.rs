@@ -35,7 +35,15 @@ impl From<&crate::platform::Info> for Meta {
 impl Meta {
     /// Whether `self` and `other` are the same file.
     pub fn same_file(&self, other: &Meta) -> bool {
-        self.dev == other.dev && self.ino == other.ino
+        self.id() == other.id()
+    }
+
+    /// The file's identity.
+    pub fn id(&self) -> crate::platform::FileId {
+        crate::platform::FileId {
+            dev: self.dev,
+            ino: self.ino,
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 //! the job; GNU's checks and the backup; the rename; and, when it crosses
 //! file systems, the engine (`across.rs`).
 
-use crate::platform::FileId;
 use std::io;
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -262,11 +261,9 @@ impl Mover {
 
     /// GNU's checks when DEST exists, with the question between them.
     fn check_existing(&mut self, pair: &Pair, dst_meta: &Meta) -> Result<Proceed, Failed> {
-        let id = FileId {
-            dev: dst_meta.dev,
-            ino: dst_meta.ino,
-        };
-        let just_created = self.created.contains(pair.dst.dir, pair.dst.name, id);
+        let just_created = self
+            .created
+            .contains(pair.dst.dir, pair.dst.name, dst_meta.id());
         let cached = &mut self.stdin_tty;
         let mut stdin_tty =
             || *cached.get_or_insert_with(|| rustix::termios::isatty(rustix::stdio::stdin()));
@@ -307,11 +304,7 @@ impl Mover {
     fn remember(&mut self, dst: &Dest, meta: Option<Meta>) {
         if self.left > 0 {
             if let Some(m) = meta.or_else(|| dst.lstat().ok()) {
-                let id = FileId {
-                    dev: m.dev,
-                    ino: m.ino,
-                };
-                self.created.insert(dst.dir, dst.name, id);
+                self.created.insert(dst.dir, dst.name, m.id());
             }
         }
     }
